@@ -1,0 +1,42 @@
+/**
+ * The node config: only what is truly per machine. Mirrors `schemas/node/v1.json`.
+ * Sources, lowest precedence first: schema defaults, the HOCON file (`-c`), `MODMQ_*`
+ * environment variables, CLI flags.
+ */
+export interface NodeConfig {
+  node: {
+    name: string;
+    data_dir: string;
+  };
+  listeners: {
+    tcp: TcpListenerConfig;
+    tls: TlsListenerConfig;
+    ws: WsListenerConfig;
+    wss: WssListenerConfig;
+  };
+  api: { bind: string; port: number };
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
+
+export interface TcpListenerConfig {
+  enable: boolean;
+  bind: string;
+  /** 0 = any free port (tests). */
+  port: number;
+}
+
+export interface TlsOptions {
+  certfile: string;
+  keyfile: string;
+  cafile?: string;
+  /** Require and verify client certificates. */
+  verify: boolean;
+}
+
+export type TlsListenerConfig = TcpListenerConfig & Partial<TlsOptions>;
+export interface WsListenerConfig extends TcpListenerConfig {
+  path: string;
+}
+export type WssListenerConfig = WsListenerConfig & Partial<TlsOptions>;
+
+export type ListenerKind = keyof NodeConfig['listeners'];
