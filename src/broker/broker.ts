@@ -1,0 +1,197 @@
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { NodeConfig } from '../node/node-config.js';
+import type { ClusterSettings } from '../store/cluster-document.js';
+import type { AclCachePolicy } from './acl-cache.js';
+import { createAclHandlers } from './acl-pipeline.js';
+import { createAuthHandlers } from './auth-pipeline.js';
+import type { BrokerApi } from './broker-api.js';
+import { BrokerMetrics } from './broker-metrics.js';
+import { attachMeta, stateOf } from './client-state.js';
+import { parseDurationMs } from './duration.js';
+import { BrokerHookRegistry } from './hook-registry.js';
+import type { HookRegistry } from './hooks.js';
+import { createInternalApi } from './internal-api.js';
+import type { BoundListener, ConnMeta, RunningListener } from './listeners/listener-types.js';
+import { startTcpListener } from './listeners/tcp.js';
+import { startTlsListener } from './listeners/tls.js';
+import { startWsListener } from './listeners/ws.js';
+import { tapPackets } from './packet-tap.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { LiveSockets } from './socket-tracker.js';
+
+export type { BoundListener } from './listeners/listener-types.js';
+
+export interface BrokerOptions {
+  nodeName: string;
+  log: Logger;
+  metrics: Registry;
+  settings: ClusterSettings;
+}
+
+export interface Broker {
+  readonly api: BrokerApi;
+  readonly hooks: HookRegistry;
+  /** Cluster policy, applied live (flushes ACL caches). */
+  setSettings(settings: ClusterSettings): void;
+  /** Starts the enabled listeners; port 0 = a free port. Resolves with the bound ports. */
+  listen(listeners: NodeConfig['listeners']): Promise<BoundListener[]>;
+  /** Closes listeners and clients, frees every handle. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_ACL_TTL_MS = 60_000;
+
+function cachePolicy(settings: ClusterSettings, generation: number, log: Logger): AclCachePolicy {
+  const cache = settings.acl_cache;
+  let ttlMs = DEFAULT_ACL_TTL_MS;
+  try {
+    ttlMs = parseDurationMs(cache.ttl);
+  } catch (error) {
+    // The schema validates settings before they get here; never let a bad value stop the broker.
+    log.error({ err: error }, 'invalid acl_cache.ttl; using 1m');
+  }
+  return { enable: cache.enable && cache.max_size > 0, maxSize: cache.max_size, ttlMs, generation };
+}
+
+export async function createBroker(options: BrokerOptions): Promise<Broker> {
+  const log = options.log;
+  const hooks = new BrokerHookRegistry();
+  const sockets = new LiveSockets();
+  const clients: PipelineContext['clients'] = new Map();
+  let aedes: Aedes | undefined;
+
+  const metrics = new BrokerMetrics(options.metrics, {
+    connections: () => clients.size,
+    subscriptions: () => {
+      let n = 0;
+      for (const state of clients.values()) n += Object.keys((state.client as unknown as { subscriptions: object }).subscriptions).length;
+      return n;
+    },
+    bytesRead: () => sockets.bytesRead(),
+    bytesWritten: () => sockets.bytesWritten(),
+  });
+
+  const ctx: PipelineContext = {
+    hooks,
+    log,
+    metrics,
+    clients,
+    settings: options.settings,
+    cachePolicy: cachePolicy(options.settings, 1, log),
+  };
+  const flushAclCaches = (): void => {
+    ctx.cachePolicy = { ...ctx.cachePolicy, generation: ctx.cachePolicy.generation + 1 };
+  };
+  hooks.onChange = (kind) => {
+    if (kind === 'authorize') flushAclCaches();
+  };
+
+  const auth = createAuthHandlers(ctx);
+  const acl = createAclHandlers(ctx);
+  const sent = metrics.sent;
+  aedes = await Aedes.createBroker({
+    id: options.nodeName,
+    preConnect: auth.preConnect,
+    authenticate: auth.authenticate,
+    authorizePublish: acl.authorizePublish,
+    authorizeSubscribe: acl.authorizeSubscribe,
+    // Called once per delivery about to be written: the cheapest place to count sent messages.
+    authorizeForward: (_client: Client, packet: AedesPublishPacket) => {
+      sent[packet.qos]?.inc();
+      return packet;
+    },
+  });
+  const broker = aedes;
+  wireLifecycle(broker, ctx);
+
+  const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
+    attachMeta(conn, meta);
+    try {
+      const client = broker.handle(conn, req);
+      tapPackets(client, ctx, metrics, log);
+    } catch (error) {
+      log.error({ err: error, listener: meta.listener }, 'could not accept connection');
+      conn.destroy();
+    }
+  };
+
+  const running: RunningListener[] = [];
+  let closed = false;
+
+  return {
+    api: createInternalApi(options.nodeName, broker, ctx),
+    hooks,
+
+    setSettings(settings) {
+      ctx.settings = settings;
+      ctx.cachePolicy = cachePolicy(settings, ctx.cachePolicy.generation + 1, log);
+    },
+
+    async listen(config) {
+      const started: RunningListener[] = [];
+      try {
+        if (config.tcp.enable) started.push(await startTcpListener('tcp', config.tcp, handle, sockets, log));
+        if (config.tls.enable) started.push(await startTlsListener('tls', config.tls, handle, sockets, log));
+        if (config.ws.enable) started.push(await startWsListener('ws', config.ws, false, handle, sockets, log));
+        if (config.wss.enable) started.push(await startWsListener('wss', config.wss, true, handle, sockets, log));
+      } catch (error) {
+        await Promise.all(started.map((l) => l.close()));
+        throw error;
+      }
+      running.push(...started);
+      return started.map((l) => l.bound);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const state of clients.values()) state.reason ??= 'kicked';
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await Promise.all(running.splice(0).map((l) => l.close()));
+      sockets.destroyAll();
+    },
+  };
+}
+
+/** Client lifecycle events -> our client map, hooks and logs. */
+function wireLifecycle(aedes: Aedes, ctx: PipelineContext): void {
+  const { log, hooks } = ctx;
+  aedes.on('clientReady', (client) => {
+    const state = stateOf(client);
+    if (state === undefined) return;
+    state.info.connectedAt = Date.now();
+    ctx.clients.set(state.info.clientId, state);
+    ctx.metrics.connectionsTotal.inc();
+    for (const hook of hooks.chains.clientConnected) {
+      try {
+        hook(state.info);
+      } catch (error) {
+        log.error({ err: error, clientId: state.info.clientId }, 'clientConnected hook threw');
+      }
+    }
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const state = stateOf(client);
+    if (state === undefined) return;
+    if (ctx.clients.get(state.info.clientId) === state) ctx.clients.delete(state.info.clientId);
+    const reason = state.reason ?? 'tcp_closed';
+    for (const hook of hooks.chains.clientDisconnected) {
+      try {
+        hook(state.info, reason);
+      } catch (error) {
+        log.error({ err: error, clientId: state.info.clientId }, 'clientDisconnected hook threw');
+      }
+    }
+  });
+  aedes.on('keepaliveTimeout', (client) => {
+    const state = stateOf(client);
+    if (state !== undefined) state.reason ??= 'keepalive_timeout';
+  });
+  aedes.on('clientError', (client, error) => log.debug({ err: error, clientId: client.id }, 'client error'));
+  aedes.on('connectionError', (_client, error) => log.debug({ err: error }, 'connection error'));
+  (aedes as unknown as NodeJS.EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
+}

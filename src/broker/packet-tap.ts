@@ -1,0 +1,53 @@
+import type { Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { BrokerMetrics } from './broker-metrics.js';
+import { stateOf } from './client-state.js';
+import type { PipelineContext } from './pipeline-context.js';
+import { rewriteTopic } from './rewrite.js';
+
+type Packet = { cmd: string; qos?: number; unsubscriptions?: string[] };
+type Listener = (this: unknown, packet: Packet) => void;
+type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
+
+/**
+ * Sits between a client's MQTT parser and aedes: counts received PUBLISH packets, notes a client
+ * DISCONNECT (reason 'normal') and applies the subscribe rewrite to UNSUBSCRIBE topics, which aedes
+ * offers no hook for (without it a rewritten subscription could never be removed). It replaces
+ * aedes' single listener with a wrapper instead of adding one, so emit stays on its fast path.
+ */
+export function tapPackets(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, log: Logger): void {
+  const parser = (client as unknown as { _parser?: Parser })._parser;
+  const listeners = parser?.listeners('packet');
+  if (parser === undefined || listeners === undefined || listeners.length !== 1) {
+    log.warn('aedes parser layout changed: UNSUBSCRIBE rewrite and receive metrics are off for this client');
+    return;
+  }
+  const enqueue = listeners[0]!;
+  parser.removeListener('packet', enqueue);
+  const received = metrics.received;
+  parser.on('packet', function tap(this: unknown, packet: Packet) {
+    switch (packet.cmd) {
+      case 'publish':
+        received[packet.qos ?? 0]?.inc();
+        break;
+      case 'unsubscribe':
+        rewriteUnsubscribe(ctx, client, packet);
+        break;
+      case 'disconnect': {
+        const state = stateOf(client);
+        if (state !== undefined) state.reason ??= 'normal';
+        break;
+      }
+    }
+    enqueue.call(this, packet);
+  });
+}
+
+function rewriteUnsubscribe(ctx: PipelineContext, client: Client, packet: Packet): void {
+  const topics = packet.unsubscriptions;
+  if (topics === undefined || ctx.hooks.chains.rewriteTopic.length === 0) return;
+  const info = stateOf(client)?.info ?? null;
+  for (let i = 0; i < topics.length; i++) {
+    topics[i] = rewriteTopic(ctx, info, 'subscribe', topics[i]!);
+  }
+}
