@@ -1,0 +1,210 @@
+/**
+ * A fake broker for unit tests: a real {@link HookRegistry} (ordered chains, scopes) and a
+ * {@link BrokerApi} that records what modules publish and subscribe instead of routing.
+ * Chains run in module order (setOrder), then registration order; unknown ids run last.
+ */
+import type { BrokerApi, InternalMessage, SubscriptionRequest } from '../../src/broker/broker-api.js';
+import type {
+  AclAction,
+  AclDecision,
+  AuthDecision,
+  AuthenticateHook,
+  AuthorizeHook,
+  ClientConnectedHook,
+  ClientDisconnectedHook,
+  ClientInfo,
+  ConnectRequest,
+  HookRegistry,
+  HookScope,
+  RewriteTopicHook,
+  Unhook,
+} from '../../src/broker/hooks.js';
+import { DEFAULT_SETTINGS, type ClusterSettings } from '../../src/store/cluster-document.js';
+
+export interface FakeBroker {
+  /** api.publish appends to `published`; subscribeClient appends to `subscribed` and resolves with each request's qos. */
+  api: BrokerApi;
+  hooks: HookRegistry;
+  published: InternalMessage[];
+  subscribed: Array<{ clientId: string; subscriptions: SubscriptionRequest[] }>;
+  /** Fills defaults, adds to clients(), runs clientConnected hooks in order. */
+  connect(client: Partial<ClientInfo> & { clientId: string }): ClientInfo;
+  /** Runs clientDisconnected hooks, removes the client. */
+  disconnect(clientId: string, reason?: string): void;
+  /** Chain: first allow/deny wins, else {result:'ignore'}. */
+  authenticate(request: ConnectRequest): Promise<AuthDecision>;
+  authorize(client: ClientInfo, action: AclAction, topic: string): Promise<AclDecision>;
+  /** Each hook gets the previous hook's output. */
+  rewrite(client: ClientInfo | null, action: AclAction, topic: string): string;
+  /** Total registered hooks (to assert cleanup). */
+  hookCount(): number;
+  /** Last value given to setSettings. */
+  settings: ClusterSettings;
+  setSettings(s: ClusterSettings): void;
+}
+
+interface HookMap {
+  authenticate: AuthenticateHook;
+  authorize: AuthorizeHook;
+  rewriteTopic: RewriteTopicHook;
+  clientConnected: ClientConnectedHook;
+  clientDisconnected: ClientDisconnectedHook;
+}
+type HookKind = keyof HookMap;
+
+interface Entry<K extends HookKind> {
+  moduleId: string;
+  seq: number;
+  fn: HookMap[K];
+}
+
+/** Ordered hook chains keyed by module id; exported so runtime tests can use it without the broker. */
+export class FakeHookRegistry implements HookRegistry {
+  private order: string[] = [];
+  private seq = 0;
+  private readonly chains: { [K in HookKind]: Entry<K>[] } = {
+    authenticate: [],
+    authorize: [],
+    rewriteTopic: [],
+    clientConnected: [],
+    clientDisconnected: [],
+  };
+  /** Every setOrder call, for assertions. */
+  readonly orderCalls: string[][] = [];
+
+  scope(moduleId: string): HookScope {
+    const unhooks = new Set<Unhook>();
+    let disposed = false;
+    const add = <K extends HookKind>(kind: K, fn: HookMap[K]): Unhook => {
+      // Like the real registry: a stopped instance must not register again.
+      if (disposed) throw new Error(`hook scope of module ${moduleId} is disposed`);
+      const entry: Entry<K> = { moduleId, seq: this.seq++, fn };
+      (this.chains[kind] as Entry<K>[]).push(entry);
+      const unhook: Unhook = () => {
+        const chain = this.chains[kind] as Entry<K>[];
+        const i = chain.indexOf(entry);
+        if (i >= 0) chain.splice(i, 1);
+        unhooks.delete(unhook);
+      };
+      unhooks.add(unhook);
+      return unhook;
+    };
+    return {
+      authenticate: (fn) => add('authenticate', fn),
+      authorize: (fn) => add('authorize', fn),
+      rewriteTopic: (fn) => add('rewriteTopic', fn),
+      clientConnected: (fn) => add('clientConnected', fn),
+      clientDisconnected: (fn) => add('clientDisconnected', fn),
+      dispose: () => {
+        disposed = true;
+        for (const u of [...unhooks]) u();
+      },
+    };
+  }
+
+  setOrder(moduleIds: readonly string[]): void {
+    this.order = [...moduleIds];
+    this.orderCalls.push([...moduleIds]);
+  }
+
+  /** The chain of one kind, sorted by module order then registration order. */
+  chain<K extends HookKind>(kind: K): HookMap[K][] {
+    const rank = (id: string): number => {
+      const i = this.order.indexOf(id);
+      return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+    };
+    return [...(this.chains[kind] as Entry<K>[])]
+      .sort((a, b) => rank(a.moduleId) - rank(b.moduleId) || a.seq - b.seq)
+      .map((e) => e.fn);
+  }
+
+  /** Module ids that have at least one hook of `kind`, in chain order. */
+  moduleIds(kind?: HookKind): string[] {
+    const kinds: HookKind[] = kind ? [kind] : (Object.keys(this.chains) as HookKind[]);
+    const ids = new Set<string>();
+    for (const k of kinds) for (const e of this.chains[k]) ids.add(e.moduleId);
+    return [...ids];
+  }
+
+  count(): number {
+    return Object.values(this.chains).reduce((n, c) => n + c.length, 0);
+  }
+}
+
+export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
+  const registry = new FakeHookRegistry();
+  const clients = new Map<string, ClientInfo>();
+  const published: InternalMessage[] = [];
+  const subscribed: FakeBroker['subscribed'] = [];
+
+  const api: BrokerApi = {
+    nodeName,
+    async publish(message) {
+      published.push(message);
+    },
+    async subscribeClient(clientId, subscriptions) {
+      subscribed.push({ clientId, subscriptions });
+      return subscriptions.map((s) => s.qos);
+    },
+    clients: () => [...clients.values()],
+    client: (clientId) => clients.get(clientId),
+  };
+
+  const fake: FakeBroker = {
+    api,
+    hooks: registry,
+    published,
+    subscribed,
+    settings: structuredClone(DEFAULT_SETTINGS),
+    setSettings(s) {
+      fake.settings = s;
+    },
+    connect(partial) {
+      const client: ClientInfo = {
+        username: undefined,
+        peerHost: '127.0.0.1',
+        peerPort: 50000,
+        sockPort: 1883,
+        listener: 'tcp',
+        protoName: 'MQTT',
+        protoVer: 4,
+        keepalive: 60,
+        cleanStart: true,
+        expiryInterval: 0,
+        connectedAt: Date.now(),
+        superuser: false,
+        ...partial,
+      };
+      clients.set(client.clientId, client);
+      for (const hook of registry.chain('clientConnected')) hook(client);
+      return client;
+    },
+    disconnect(clientId, reason = 'normal') {
+      const client = clients.get(clientId);
+      if (!client) return;
+      for (const hook of registry.chain('clientDisconnected')) hook(client, reason);
+      clients.delete(clientId);
+    },
+    async authenticate(request) {
+      for (const hook of registry.chain('authenticate')) {
+        const decision = await hook(request);
+        if (decision.result !== 'ignore') return decision;
+      }
+      return { result: 'ignore' };
+    },
+    async authorize(client, action, topic) {
+      for (const hook of registry.chain('authorize')) {
+        const decision = await hook(client, action, topic);
+        if (decision.result !== 'ignore') return decision;
+      }
+      return { result: 'ignore' };
+    },
+    rewrite(client, action, topic) {
+      let current = topic;
+      for (const hook of registry.chain('rewriteTopic')) current = hook(client, action, current);
+      return current;
+    },
+    hookCount: () => registry.count(),
+  };
+  return fake;
+}
