@@ -1,0 +1,107 @@
+/**
+ * Node lifecycle: wires the parts together in the order that keeps promises to clients.
+ * Start: store -> broker (not yet listening) -> reconciler applies the stored modules (so the auth
+ * chain is in place before the first CONNECT) -> MQTT listeners -> management API.
+ * Stop: the reverse, each step bounded, so SIGTERM never hangs.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { buildApi } from '../api/app.js';
+import { CredentialStore } from '../api/credential-store.js';
+import { createBroker, type BoundListener } from '../broker/broker.js';
+import { buildModuleRegistry } from '../modules/index.js';
+import { createModuleService } from '../modules/runtime/module-service-impl.js';
+import { Reconciler } from '../modules/runtime/reconciler.js';
+import { createSchemaCatalog } from '../schema/index.js';
+import { openNodeDatabase } from '../store/node-database.js';
+import type { NodeConfig } from './node-config.js';
+
+export interface StartOptions {
+  log: Logger;
+  /** Seeds (or resets) the `admin` password; without it a first start generates one. */
+  adminPassword?: string;
+  /** Where one-time notices go (the generated admin password). */
+  print: (line: string) => void;
+}
+
+export interface RunningNode {
+  name: string;
+  listeners: BoundListener[];
+  api: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+export async function startNode(config: NodeConfig, options: StartOptions): Promise<RunningNode> {
+  const { log } = options;
+  const dataDir = resolve(config.node.data_dir);
+  await mkdir(dataDir, { recursive: true });
+
+  const catalog = await createSchemaCatalog();
+  const database = openNodeDatabase(dataDir);
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'modmq_process_' });
+
+  const current = await database.store.current();
+  const broker = await createBroker({
+    nodeName: config.node.name,
+    log: log.child({ part: 'broker' }),
+    metrics,
+    settings: current.document.settings,
+  });
+  const registry = buildModuleRegistry();
+  const reconciler = new Reconciler({
+    store: database.store,
+    catalog,
+    registry,
+    hooks: broker.hooks,
+    broker: broker.api,
+    setSettings: (settings) => broker.setSettings(settings),
+    node: { name: config.node.name, dataDir },
+    log: log.child({ part: 'modules' }),
+    metrics,
+  });
+
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const stop = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) {
+      await step().catch((error: unknown) => log.error({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    cleanup.push(() => database.close());
+    cleanup.push(() => broker.close());
+    await reconciler.start();
+    cleanup.push(() => reconciler.stop());
+    const listeners = await broker.listen(config.listeners);
+
+    const credentials = new CredentialStore(database.db);
+    const { generatedPassword } = credentials.ensureAdmin(options.adminPassword);
+    if (generatedPassword !== undefined) {
+      options.print(`Generated the API password for user "admin" (shown once, only its hash is stored): ${generatedPassword}`);
+    }
+    const service = createModuleService({ store: database.store, catalog, registry });
+    const api = await buildApi({
+      service,
+      status: () => reconciler.status(),
+      whenApplied: (revision) => reconciler.whenApplied(revision),
+      catalog,
+      broker: broker.api,
+      metrics,
+      credentials,
+      log: log.child({ part: 'api' }),
+      nodeName: config.node.name,
+      store: database.store,
+      isImplemented: (type) => registry.has(type),
+    });
+    await api.listen({ host: config.api.bind, port: config.api.port });
+    cleanup.push(() => api.close());
+    const address = api.server.address();
+    const apiPort = typeof address === 'object' && address !== null ? address.port : config.api.port;
+    return { name: config.node.name, listeners, api: { host: config.api.bind, port: apiPort }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
