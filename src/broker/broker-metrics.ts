@@ -40,6 +40,8 @@ export class BrokerMetrics {
     const sent = new Counter({ name: 'modmq_messages_sent_total', help: 'PUBLISH packets sent to clients', labelNames: ['qos'], registers });
     this.received = [received.labels('0'), received.labels('1'), received.labels('2')];
     this.sent = [sent.labels('0'), sent.labels('1'), sent.labels('2')];
+    // Zero-initialised so every QoS series exists from the first scrape (no gaps in rate()).
+    for (const child of [...this.received, ...this.sent]) child.inc(0);
     this.dropped = new Counter({ name: 'modmq_messages_dropped_total', help: 'Messages dropped (ACL deny)', registers });
     new Counter({
       name: 'modmq_bytes_received_total',

@@ -15,6 +15,7 @@ export interface StartFlags {
   config?: string;
   dataDir?: string;
   mqttPort?: number;
+  wsPort?: number;
   apiPort?: number;
   nodeName?: string;
   apiBind?: string;
@@ -53,6 +54,7 @@ export async function runStart(io: CliIo, flags: StartFlags, deps: StartDeps = {
   const overrides: NodeConfigOverrides = {};
   if (flags.dataDir !== undefined) overrides.dataDir = flags.dataDir;
   if (flags.mqttPort !== undefined) overrides.mqttPort = flags.mqttPort;
+  if (flags.wsPort !== undefined) overrides.wsPort = flags.wsPort;
   if (flags.apiPort !== undefined) overrides.apiPort = flags.apiPort;
   if (flags.nodeName !== undefined) overrides.nodeName = flags.nodeName;
   if (flags.apiBind !== undefined) overrides.apiBind = flags.apiBind;
@@ -134,6 +136,7 @@ export function registerStartCommand(program: Command, io: CliIo, deps: StartDep
     .option('-c, --config <file>', 'node config file (HOCON or JSON)')
     .option('--data-dir <dir>', 'data directory (node.data_dir)')
     .option('--mqtt-port <port>', 'MQTT TCP port (listeners.tcp.port)', parsePort)
+    .option('--ws-port <port>', 'MQTT over WebSocket port (listeners.ws.port)', parsePort)
     .option('--api-port <port>', 'management API port (api.port)', parsePort)
     .option('--node-name <name>', 'node name (node.name)')
     .option('--api-bind <host>', 'management API bind address (api.bind)')

@@ -12,10 +12,11 @@ import { configFromEnv } from './env-config.js';
 import { HoconError, parseHoconFile } from './hocon.js';
 import type { NodeConfig } from './node-config.js';
 
-/** CLI flags (`--data-dir`, `--mqtt-port`, `--api-port`, `--node-name`, `--api-bind`). */
+/** CLI flags (`--data-dir`, `--mqtt-port`, `--ws-port`, `--api-port`, `--node-name`, `--api-bind`). */
 export interface NodeConfigOverrides {
   dataDir?: string;
   mqttPort?: number;
+  wsPort?: number;
   apiPort?: number;
   nodeName?: string;
   apiBind?: string;
@@ -61,6 +62,7 @@ function flagLayer(o: NodeConfigOverrides): { value: Obj; sources: Map<string, s
   if (o.nodeName !== undefined) set(['node', 'name'], o.nodeName, '--node-name');
   if (o.dataDir !== undefined) set(['node', 'data_dir'], o.dataDir, '--data-dir');
   if (o.mqttPort !== undefined) set(['listeners', 'tcp', 'port'], o.mqttPort, '--mqtt-port');
+  if (o.wsPort !== undefined) set(['listeners', 'ws', 'port'], o.wsPort, '--ws-port');
   if (o.apiPort !== undefined) set(['api', 'port'], o.apiPort, '--api-port');
   if (o.apiBind !== undefined) set(['api', 'bind'], o.apiBind, '--api-bind');
   return { value, sources };
