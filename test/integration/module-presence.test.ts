@@ -1,36 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { moduleContext, startTcpBroker } from '../helpers/module-context.js';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createBroker, type Broker } from '../../src/broker/broker.js';
-import type { ModuleContext, ModuleInstance } from '../../src/modules/runtime/module-type.js';
-import { DEFAULT_SETTINGS } from '../../src/store/cluster-document.js';
+import type { ModuleInstance } from '../../src/modules/runtime/module-type.js';
 import { presence } from '../../src/modules/presence/index.js';
-
-async function start(): Promise<{ broker: Broker; url: string }> {
-  const broker = await createBroker({
-    nodeName: 'itest@127.0.0.1',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    settings: structuredClone(DEFAULT_SETTINGS),
-  });
-  const off = { enable: false, bind: '127.0.0.1', port: 0 };
-  const [bound] = await broker.listen({ tcp: { enable: true, bind: '127.0.0.1', port: 0 }, tls: off, ws: { ...off, path: '/mqtt' }, wss: { ...off, path: '/mqtt' } });
-  return { broker, url: `mqtt://127.0.0.1:${bound!.port}` };
-}
-
-function context(broker: Broker, id: string): ModuleContext {
-  return {
-    moduleId: id,
-    node: { name: broker.api.nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    broker: broker.api,
-    hooks: broker.hooks.scope(id),
-  };
-}
 
 function nextMessage(client: MqttClient, topicSuffix: string): Promise<{ topic: string; body: Record<string, unknown>; qos: number; retain: boolean }> {
   return new Promise((resolve) => {
@@ -44,11 +17,11 @@ function nextMessage(client: MqttClient, topicSuffix: string): Promise<{ topic: 
 }
 
 test('presence over real MQTT: connected and disconnected events reach a $SYS subscriber', async () => {
-  const { broker, url } = await start();
+  const { broker, url } = await startTcpBroker();
   let instance: ModuleInstance | undefined;
   const clients: MqttClient[] = [];
   try {
-    instance = await presence.create(context(broker, 'presence'), { qos: 1 });
+    instance = await presence.create(moduleContext(broker, 'presence'), { qos: 1 });
     const watcher = await mqtt.connectAsync(url, { clientId: 'watcher', protocolVersion: 5, reconnectPeriod: 0 });
     clients.push(watcher);
     await watcher.subscribeAsync('$SYS/brokers/+/clients/#', { qos: 1 });

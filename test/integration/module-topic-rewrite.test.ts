@@ -1,36 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { moduleContext, startTcpBroker } from '../helpers/module-context.js';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { createBroker, type Broker } from '../../src/broker/broker.js';
-import type { ModuleContext, ModuleInstance } from '../../src/modules/runtime/module-type.js';
-import { DEFAULT_SETTINGS } from '../../src/store/cluster-document.js';
+import type { ModuleInstance } from '../../src/modules/runtime/module-type.js';
 import { topicRewrite } from '../../src/modules/topic-rewrite/index.js';
-
-async function start(): Promise<{ broker: Broker; url: string }> {
-  const broker = await createBroker({
-    nodeName: 'itest@127.0.0.1',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    settings: structuredClone(DEFAULT_SETTINGS),
-  });
-  const off = { enable: false, bind: '127.0.0.1', port: 0 };
-  const [bound] = await broker.listen({ tcp: { enable: true, bind: '127.0.0.1', port: 0 }, tls: off, ws: { ...off, path: '/mqtt' }, wss: { ...off, path: '/mqtt' } });
-  return { broker, url: `mqtt://127.0.0.1:${bound!.port}` };
-}
-
-function context(broker: Broker, id: string): ModuleContext {
-  return {
-    moduleId: id,
-    node: { name: broker.api.nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    broker: broker.api,
-    hooks: broker.hooks.scope(id),
-  };
-}
 
 
 function nextMessage(client: MqttClient): Promise<{ topic: string; payload: string }> {
@@ -38,11 +11,11 @@ function nextMessage(client: MqttClient): Promise<{ topic: string; payload: stri
 }
 
 test('topic rewrite over real MQTT: publish and subscribe rules', async () => {
-  const { broker, url } = await start();
+  const { broker, url } = await startTcpBroker();
   let instance: ModuleInstance | undefined;
   const clients: MqttClient[] = [];
   try {
-    instance = await topicRewrite.create(context(broker, 'topic-rewrite'), {
+    instance = await topicRewrite.create(moduleContext(broker, 'topic-rewrite'), {
       rules: [
         { action: 'publish', source_topic: 'x/#', re: '^x/y/(.+)$', dest_topic: 'z/y/$1' },
         { action: 'subscribe', source_topic: 'sub/in', re: '^sub/in$', dest_topic: 'sub/out' },

@@ -1,22 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { moduleContext } from '../helpers/module-context.js';
 import { createFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
-import type { ModuleContext } from '../../src/modules/runtime/module-type.js';
 import { presence } from '../../src/modules/presence/index.js';
 
-function context(fake: FakeBroker, id = 'presence'): ModuleContext {
-  return {
-    moduleId: id,
-    node: { name: fake.api.nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    broker: fake.api,
-    hooks: fake.hooks.scope(id),
-  };
-}
+const context = (fake: FakeBroker, id = 'presence') => moduleContext(fake, id);
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,23 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { moduleContext } from '../helpers/module-context.js';
 import { createFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
-import type { ModuleContext } from '../../src/modules/runtime/module-type.js';
 import { proxySubscription, type ProxyTopicConfig } from '../../src/modules/proxy-subscription/index.js';
 import { compileTopic, expandTopic } from '../../src/modules/proxy-subscription/topic-template.js';
 
-function context(fake: FakeBroker, id = 'proxy-subscription'): ModuleContext {
-  return {
-    moduleId: id,
-    node: { name: fake.api.nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    broker: fake.api,
-    hooks: fake.hooks.scope(id),
-  };
-}
+const context = (fake: FakeBroker, id = 'proxy-subscription') => moduleContext(fake, id);
 
 const topic = (t: string, extra: Partial<ProxyTopicConfig> = {}): ProxyTopicConfig => ({
   topic: t, qos: 0, nl: false, rap: false, rh: 0, ...extra,

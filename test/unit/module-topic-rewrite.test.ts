@@ -1,25 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { moduleContext } from '../helpers/module-context.js';
 import { createFakeBroker, type FakeBroker } from '../helpers/fake-broker.js';
 import type { ClientInfo } from '../../src/broker/hooks.js';
-import type { ModuleContext } from '../../src/modules/runtime/module-type.js';
 import { topicRewrite } from '../../src/modules/topic-rewrite/index.js';
 import { Rewriter } from '../../src/modules/topic-rewrite/rewriter.js';
 import type { RewriteRuleConfig } from '../../src/modules/topic-rewrite/rule.js';
 
-function context(fake: FakeBroker, id = 'topic-rewrite'): ModuleContext {
-  return {
-    moduleId: id,
-    node: { name: fake.api.nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics: new Registry(),
-    broker: fake.api,
-    hooks: fake.hooks.scope(id),
-  };
-}
+const context = (fake: FakeBroker, id = 'topic-rewrite') => moduleContext(fake, id);
 
 const rule = (action: RewriteRuleConfig['action'], source_topic: string, re: string, dest_topic: string): RewriteRuleConfig => ({
   action, source_topic, re, dest_topic,
