@@ -193,10 +193,12 @@ function toHoconError(err: unknown, file: string): HoconError {
       }
     }
   }
+  // A token's value may itself be "}" or ")", so a token ends at its location, not at the first brace.
+  const token = String.raw`Token: \{.*?line: \d+, col: -?\d+(?:, file: [^\s)}]+)? \}`;
   const message = raw
-    .replace(/\s*\((?:Source: [^)]*?, )?Token: \{[^}]*\}\)?/g, '')
+    .replace(new RegExp(String.raw`\s*\((?:Source: [^)]*?, )?${token}\)?`, 'g'), '')
     .replace(/\s*\([^()]*line: \d+[^()]*\)/g, '')
-    .replace(/\s*Token: \{[^}]*\}/g, '')
+    .replace(new RegExp(String.raw`\s*${token}`, 'g'), '')
     .trim();
   const at = line === undefined ? where : `${where}:${line}:${column ?? 1}`;
   return new HoconError(`${at}: ${message || raw}`, where, line, column);
