@@ -41,6 +41,11 @@ export interface ForwardResult {
   settings?: Record<string, unknown>;
   keys: KeyOutcome[];
   warnings: MappingWarning[];
+  /**
+   * Enablement read from the conf itself (4.0 `module.presence = on|off` flags in emqx.conf), which
+   * then decides instead of `data/loaded_modules`; undefined = decided by loaded_plugins/loaded_modules.
+   */
+  enabled?: boolean;
 }
 
 export interface ForwardContext {
