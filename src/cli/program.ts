@@ -5,6 +5,7 @@ import { registerValidateCommand } from './validate.js';
 import { registerApiKeysCommand } from './api-keys.js';
 import { registerClusterCommand } from './cluster.js';
 import { processIo, type CliIo } from './io.js';
+import { registerMigrateCommand } from './migrate.js';
 import { registerModulesCommand } from './modules.js';
 import { configureRoot, runCommand } from './run.js';
 import { registerStartCommand, type StartDeps } from './start.js';
@@ -22,6 +23,7 @@ export function createProgram(io: CliIo = processIo(), options: ProgramOptions =
   registerClusterCommand(program, io);
   registerApiKeysCommand(program, io);
   registerValidateCommand(program, io);
+  registerMigrateCommand(program, io);
   registerSchemaCommand(program, io);
   return program;
 }

@@ -7,7 +7,10 @@ import type { Problem } from '../schema/problem.js';
 import { createSchemaCatalog, type LoadedSchemaCatalog } from '../schema/schema-catalog.js';
 import { jsonSyntaxError, locateProblems } from '../schema/source-map.js';
 import { parseHoconText } from '../node/hocon.js';
+import { buildModuleRegistry } from '../modules/index.js';
+import type { ModuleRegistry } from '../modules/runtime/registry.js';
 import { CliExit, type CliIo } from './io.js';
+import { semanticProblems } from './semantic-checks.js';
 
 export type ValidateFormat = 'text' | 'json' | 'github';
 const FORMATS: readonly ValidateFormat[] = ['text', 'json', 'github'];
@@ -23,6 +26,8 @@ export interface ValidateOptions {
   catalog?: LoadedSchemaCatalog;
   /** Base for relative file names (default: process.cwd()). */
   cwd?: string;
+  /** Module implementations whose check() also runs (default: the built-in types). */
+  registry?: ModuleRegistry;
 }
 
 export interface ValidateIo {
@@ -117,8 +122,11 @@ async function validateFile(file: string, options: ValidateOptions, catalog: Loa
     return { file, kind: null, valid: false, problems: [problem] };
   }
   const result = validateAs(catalog, kind, value);
-  if (result.ok) return { file, kind, valid: true, problems: [] };
-  const located = locateProblems(result.problems, text, syntax, file);
+  // The module types' own checks too, so a file that passes here is not refused by the node.
+  const semantic = semanticProblems(catalog, options.registry ?? buildModuleRegistry(), kind, value);
+  const problems = [...(result.ok ? [] : result.problems), ...semantic];
+  if (problems.length === 0) return { file, kind, valid: true, problems: [] };
+  const located = locateProblems(problems, text, syntax, file);
   // Source order reads best; sort is stable, so equal positions keep the validator's order.
   located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   return { file, kind, valid: false, problems: located };
@@ -171,6 +179,17 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/** `validate --legacy NODE_DIR...`: the migration pipeline without outputs (same exit codes as migrate). */
+async function validateLegacy(dirs: readonly string[], cliIo: CliIo | undefined): Promise<number> {
+  const { runLegacyValidation } = await import('./migrate.js');
+  const io = cliIo ?? {
+    out: (line: string) => process.stdout.write(`${line}\n`),
+    err: (line: string) => process.stderr.write(`${line}\n`),
+    cwd: process.cwd(),
+  };
+  return runLegacyValidation(dirs, io);
+}
+
 /** Adds `validate` to the modmq program. With a CliIo, output and exit go through it. */
 export function registerValidateCommand(program: Command, cliIo?: CliIo): Command {
   return program
@@ -180,7 +199,13 @@ export function registerValidateCommand(program: Command, cliIo?: CliIo): Comman
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
     .addOption(new Option('--kind <kind>', 'document kind (detected per file when absent)').choices(KINDS))
     .option('--schemas-dir <dir>', 'schemas root (default: the bundled schemas/)')
-    .action(async (files: string[], opts: { format: ValidateFormat; kind?: DocumentKind; schemasDir?: string }) => {
+    .option('--legacy', 'the arguments are EMQX 4.x node directories: run the migration checks without writing anything')
+    .action(async (files: string[], opts: { format: ValidateFormat; kind?: DocumentKind; schemasDir?: string; legacy?: boolean }) => {
+      if (opts.legacy) {
+        const code = await validateLegacy(files, cliIo);
+        if (code !== 0) throw new CliExit(code);
+        return;
+      }
       const io: ValidateIo = cliIo
         ? { stdout: { write: (t: string) => cliIo.write(t) }, stderr: { write: (t: string) => cliIo.err(t.replace(/\n$/, '')) } }
         : { stdout: process.stdout, stderr: process.stderr };
