@@ -1,0 +1,52 @@
+/** The runs of one round, sized for a 2-core machine. */
+import type { StormJob, ThroughputJob } from '../load/types.js';
+
+export type ThroughputParams = Omit<ThroughputJob, 'kind' | 'host' | 'port' | 'runId'>;
+export type StormParams = Omit<StormJob, 'kind' | 'host' | 'port' | 'runId'>;
+
+export type Scenario =
+  | { id: string; kind: 'throughput'; params: ThroughputParams }
+  | { id: string; kind: 'storm'; params: StormParams };
+
+export interface ScenarioOptions {
+  maxMs: number;
+  warmupMs: number;
+  maxMessages: number;
+  stormClients: number;
+}
+
+const FAN_IN_PUBLISHERS = 4;
+const FAN_OUT_SUBSCRIBERS = 8;
+const WINDOW = 500;
+/** Paced runs: an equal, moderate load every broker keeps up with, so latencies compare. */
+const PACED_RATE = 5000;
+
+export function buildScenarios(o: ScenarioOptions): Scenario[] {
+  // The storm goes first: each round starts fresh brokers, so it measures memory on an idle one.
+  const out: Scenario[] = [
+    {
+      id: `storm ${o.stormClients} connect+subscribe`,
+      kind: 'storm',
+      params: { clients: o.stormClients, concurrency: 100, maxMs: 20_000 },
+    },
+  ];
+  const base = { maxMessages: o.maxMessages, maxMs: o.maxMs, window: WINDOW, warmupMs: o.warmupMs, rate: 0 };
+  for (const shape of ['fan-in', 'fan-out'] as const) {
+    for (const qos of [0, 1] as const) {
+      for (const payloadBytes of [16, 1024]) {
+        const fanName = shape === 'fan-in' ? `${FAN_IN_PUBLISHERS}x1` : `1x${FAN_OUT_SUBSCRIBERS}`;
+        out.push({
+          id: `${shape} ${fanName} q${qos} ${payloadBytes === 1024 ? '1KiB' : `${payloadBytes}B`}`,
+          kind: 'throughput',
+          params: { ...base, shape, publishers: FAN_IN_PUBLISHERS, subscribers: FAN_OUT_SUBSCRIBERS, qos, payloadBytes },
+        });
+      }
+    }
+  }
+  out.push({
+    id: `paced ${PACED_RATE}/s fan-in ${FAN_IN_PUBLISHERS}x1 q1 16B`,
+    kind: 'throughput',
+    params: { ...base, shape: 'fan-in', publishers: FAN_IN_PUBLISHERS, subscribers: 1, qos: 1, payloadBytes: 16, rate: PACED_RATE },
+  });
+  return out;
+}
