@@ -38,6 +38,8 @@ export interface ApiDeps {
   store?: Pick<ConfigStore, 'get'>;
   /** Optional: whether this node implements a module type; adds `implemented` to /module-types. */
   isImplemented?: (type: string) => boolean;
+  /** Services exposed by running modules (`ModuleContext.expose`); routes for them answer 503 while absent. */
+  services?: { get<T>(name: string): T | undefined };
   /**
    * Optional: loads a JSON Schema by `$id` for OpenAPI generation (shared defs the catalog does not
    * expose). Default: `https://modmq.dev/schemas/<path>` read from the package's `schemas/` folder.

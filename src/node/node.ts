@@ -94,6 +94,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       nodeName: config.node.name,
       store: database.store,
       isImplemented: (type) => registry.has(type),
+      services: reconciler.services,
     });
     await api.listen({ host: config.api.bind, port: config.api.port });
     cleanup.push(() => api.close());

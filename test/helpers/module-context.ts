@@ -24,6 +24,7 @@ export function moduleContext(
     metrics,
     broker: broker.api,
     hooks: broker.hooks.scope(id),
+    expose: () => () => undefined,
   };
 }
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { Counter, Registry } from 'prom-client';
+import { moduleContext } from '../helpers/module-context.js';
 import { createFakeBroker } from '../helpers/fake-broker.js';
 import type { ModuleContext } from '../../src/modules/runtime/module-type.js';
 import { prometheus, type PrometheusConfig } from '../../src/modules/prometheus/index.js';
@@ -58,16 +58,7 @@ async function gateway(): Promise<{
 }
 
 function context(metrics: Registry, nodeName = 'modmq@host-a'): ModuleContext {
-  const fake = createFakeBroker(nodeName);
-  return {
-    moduleId: 'prometheus',
-    node: { name: nodeName, dataDir: '/nonexistent' },
-    dataDir: async () => '/nonexistent',
-    log: pino({ level: 'silent' }),
-    metrics,
-    broker: fake.api,
-    hooks: fake.hooks.scope('prometheus'),
-  };
+  return moduleContext(createFakeBroker(nodeName), 'prometheus', metrics);
 }
 
 function config(url: string, extra: Partial<PrometheusConfig['push_gateway']> = {}): PrometheusConfig {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BrokerApi } from '../../broker/broker-api.js';
 import type { HookScope, ModuleHooks } from '../../broker/hooks.js';
+import type { ModuleServices } from './module-services.js';
 import type { ModuleContext } from './module-type.js';
 
 export interface ContextDeps {
@@ -11,6 +12,7 @@ export interface ContextDeps {
   log: Logger;
   metrics: Registry;
   broker: BrokerApi;
+  services: ModuleServices;
 }
 
 /** The directory name for a module id (ids may hold ':'; keep names portable). */
@@ -41,5 +43,7 @@ export function createModuleContext(deps: ContextDeps, moduleId: string, type: s
     broker: deps.broker,
     // A module registers hooks but cannot dispose the scope: the runtime does that after stop().
     hooks: moduleHooks,
+    // Owned by the hook scope: the runtime releases both together.
+    expose: (name, service) => deps.services.expose(hooks, name, service),
   };
 }

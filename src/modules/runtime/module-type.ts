@@ -14,7 +14,8 @@
  * - `config` has passed `schemas/modules/<type>/v<schemaVersion>.json` (defaults applied) and
  *   `check()`; it is deep-frozen.
  * - `create`, `update` and `stop` are never called concurrently for the same module id.
- * - Hooks registered through `ctx.hooks` are removed after `stop()` even if the module forgets.
+ * - Hooks registered through `ctx.hooks` and services exposed through `ctx.expose` are removed
+ *   after `stop()` even if the module forgets.
  *
  * Promises a module makes to the runtime:
  * - `create` either resolves with a running instance or rejects having released everything it
@@ -26,7 +27,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BrokerApi } from '../../broker/broker-api.js';
-import type { ModuleHooks } from '../../broker/hooks.js';
+import type { ModuleHooks, Unhook } from '../../broker/hooks.js';
 import type { ModuleFamily } from '../../schema/catalog.js';
 import type { Problem } from '../../schema/problem.js';
 
@@ -74,4 +75,10 @@ export interface ModuleContext {
   readonly metrics: Registry;
   readonly broker: BrokerApi;
   readonly hooks: ModuleHooks;
+  /**
+   * Makes a service available to the node (the management API serves well-known names such as
+   * `auth-builtin-db`, `delayed-publish`, `recon`). Released automatically when the instance stops;
+   * the latest exposure of a name wins.
+   */
+  expose(name: string, service: unknown): Unhook;
 }

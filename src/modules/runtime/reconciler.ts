@@ -7,6 +7,7 @@ import type { ClusterSettings, ModuleRecord } from '../../store/cluster-document
 import type { ConfigStore, Revision } from '../../store/config-store.js';
 import { deepEqual, frozenCopy } from './deep.js';
 import { createModuleContext } from './module-context.js';
+import { ModuleServices } from './module-services.js';
 import type { ModuleState, ModuleStatus, NodeModuleStatus } from './module-status.js';
 import type { ModuleInstance, ModuleType } from './module-type.js';
 import type { ModuleRegistry } from './registry.js';
@@ -22,6 +23,8 @@ export interface ReconcilerDeps {
   node: { name: string; dataDir: string };
   log: Logger;
   metrics: Registry;
+  /** Where instances expose services (the API reads them). Default: a registry of its own. */
+  services?: ModuleServices;
   /** Per create/update/stop call. Default 30 s. */
   operationTimeoutMs?: number;
 }
@@ -60,9 +63,12 @@ export class Reconciler {
   private unwatch: (() => void) | undefined;
   private waiters: Array<{ revision: number; resolve: () => void }> = [];
   private readonly timeoutMs: number;
+  /** Services exposed by running instances. */
+  readonly services: ModuleServices;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.timeoutMs = deps.operationTimeoutMs ?? 30_000;
+    this.services = deps.services ?? new ModuleServices();
     this.registerMetrics();
   }
 
@@ -272,17 +278,23 @@ export class Reconciler {
   /** Creates an instance with its own hook scope; on failure the scope is disposed. */
   private async create(id: string, impl: ModuleType, config: unknown): Promise<Running> {
     const scope = this.deps.hooks.scope(id);
-    const ctx = createModuleContext(this.deps, id, impl.type, scope);
+    const ctx = createModuleContext({ ...this.deps, services: this.services }, id, impl.type, scope);
     try {
       const instance = await withTimeout(impl.create(ctx, config), this.timeoutMs, `create of ${id}`, (late) => {
         // Nobody holds it any more: release it.
-        void late.stop().catch(() => undefined).finally(() => scope.dispose());
+        void late.stop().catch(() => undefined).finally(() => this.release(scope));
       });
       return { impl, instance, scope, config };
     } catch (err) {
-      scope.dispose();
+      this.release(scope);
       throw err;
     }
+  }
+
+  /** Removes an instance's hooks and the services it exposed (both keyed by its scope). */
+  private release(scope: HookScope): void {
+    this.services.release(scope);
+    scope.dispose();
   }
 
   private async stopRunning(slot: Slot): Promise<void> {
@@ -295,7 +307,7 @@ export class Reconciler {
     } catch (err) {
       this.deps.log.error({ err, module: slot.id }, 'module stop failed');
     } finally {
-      running.scope.dispose();
+      this.release(running.scope);
     }
   }
 
