@@ -210,6 +210,7 @@ function toHoconError(err: unknown, file: string): HoconError {
  */
 export async function parseHoconText(text: string, file: string): Promise<unknown> {
   const abs = resolve(file);
+  rejectReservedKeys(text, abs);
   let root = dirname(abs);
   try {
     root = realpathSync(root);
@@ -222,6 +223,51 @@ export async function parseHoconText(text: string, file: string): Promise<unknow
     );
   } catch (err) {
     throw toHoconError(err, abs);
+  }
+}
+
+/**
+ * The library stores objects as plain JS objects: keys named like Object.prototype members
+ * (`prototype`, `constructor`, `toString`...) are silently dropped or crash it. Refuse them with the
+ * file and line instead of losing a value.
+ */
+const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+export function rejectReservedKeys(text: string, file: string): void {
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    for (const { key, column } of keyTokens(line)) {
+      if (RESERVED_KEYS.has(key)) {
+        throw new HoconError(`${file}:${index + 1}:${column}: the key "${key}" is not supported (reserved name)`, file, index + 1, column);
+      }
+    }
+  });
+}
+
+/** Unquoted words and quoted strings outside string values that are followed by `=`, `:`, `{` or `.`. */
+function* keyTokens(line: string): Generator<{ key: string; column: number }> {
+  let i = 0;
+  while (i < line.length) {
+    const ch = line[i] ?? '';
+    if (ch === '#' || line.startsWith('//', i)) return;
+    let key: string | undefined;
+    const start = i;
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === '\\' ? 2 : 1;
+      key = line.slice(i + 1, j);
+      i = j + 1;
+    } else if (/[A-Za-z_]/.test(ch) && (i === 0 || /[\s{,.]/.test(line[i - 1] ?? ''))) {
+      let j = i;
+      while (j < line.length && /[A-Za-z0-9_-]/.test(line[j] ?? '')) j++;
+      key = line.slice(i, j);
+      i = j;
+    } else {
+      i++;
+      continue;
+    }
+    const next = line.slice(i).trimStart()[0];
+    if (next !== undefined && '=:{.'.includes(next)) yield { key, column: start + 1 + (ch === '"' ? 1 : 0) };
   }
 }
 

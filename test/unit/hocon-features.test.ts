@@ -88,3 +88,24 @@ describe('HOCON features through the adapter', () => {
     await assert.rejects(parseHoconFile(file), (err: unknown) => err instanceof HoconError && err.file === file);
   });
 });
+
+describe('keys the underlying parser cannot hold', () => {
+  for (const text of ['prototype = 1', 'a {\n  constructor = 2\n}', 'x.toString = "a"', '"__proto__" { y = 1 }']) {
+    test(`refused with file and line: ${JSON.stringify(text)}`, async () => {
+      await assert.rejects(parseHoconText(text, '/tmp/reserved.conf'), (err: unknown) => {
+        assert.ok(err instanceof HoconError);
+        assert.match(err.message, /^\/tmp\/reserved\.conf:\d+:\d+: the key "[A-Za-z_]+" is not supported/);
+        assert.equal(err.line, text.split('\n').findIndex((l) => /prototype|constructor|toString|__proto__/.test(l)) + 1);
+        return true;
+      });
+    });
+  }
+
+  test('ordinary keys that merely contain a reserved word still parse', async () => {
+    assert.deepEqual(await parseHoconText('prototypes = 1\nmy_constructor = 2\ntext = "toString = x"', '/tmp/ok.conf'), {
+      my_constructor: 2,
+      prototypes: 1,
+      text: 'toString = x',
+    });
+  });
+});
