@@ -33,6 +33,9 @@ export type ModmqErrorCode =
   | 'MODMQ_FORBIDDEN'
   | 'MODMQ_NOT_FOUND'
   | 'MODMQ_NODE_CONFIG'
+  | 'MODMQ_MODULE_NOT_RUNNING'
+  | 'MODMQ_RATE_LIMITED'
+  | 'MODMQ_ALREADY_EXISTS'
   | 'MODMQ_INTERNAL';
 
 export const invalidConfig = (message: string, problems: Problem[]): ModmqError =>

@@ -3,6 +3,7 @@ import { runChain } from './chain-runner.js';
 import { ClientState, attachState, connectOf, metaOfConn, rememberConnect } from './client-state.js';
 import type { AuthDecision, ClientInfo } from './hooks.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { takeEnhancedAuthGrant } from './enhanced-auth.js';
 
 /** MQTT 5 CONNACK reason -> the MQTT 3.1.1 return code aedes takes (it maps back for v5 clients). */
 export function connackReturnCode(reasonCode: number | undefined): number {
@@ -41,28 +42,35 @@ export function createAuthHandlers(ctx: PipelineContext): AuthHandlers {
       const packet = connectOf(client);
       rememberConnect(client, undefined);
       const info = buildClientInfo(client, packet, username);
+      const finish = (decision: AuthDecision | undefined): void => {
+        const allowed = decision === undefined ? ctx.settings.allow_anonymous : decision.result === 'allow';
+        if (allowed) {
+          info.superuser = decision?.result === 'allow' && decision.superuser === true;
+          attachState(client, new ClientState(info, client));
+          // A live session with this id is about to be closed by aedes: say why.
+          const previous = ctx.clients.get(info.clientId);
+          if (previous !== undefined && previous.client !== client) previous.reason = 'takenover';
+          done(null, true);
+          return;
+        }
+        const reasonCode = decision?.result === 'deny' ? decision.reasonCode : undefined;
+        const reason = decision?.result === 'deny' ? decision.reason : 'anonymous access not allowed';
+        ctx.log.info({ clientId: info.clientId, username: info.username, peer: info.peerHost, reason }, 'connection refused');
+        const error = new Error(reason ?? 'not authorized') as AuthenticateError;
+        error.returnCode = connackReturnCode(reasonCode) as AuthenticateError['returnCode'];
+        done(error, false);
+      };
+      // MQTT 5 enhanced authentication already decided (enhanced-auth.ts): the chain does not run again.
+      const grant = takeEnhancedAuthGrant(client);
+      if (grant !== undefined) {
+        finish({ result: 'allow', superuser: grant.superuser });
+        return;
+      }
       runChain<(typeof ctx.hooks.chains.authenticate)[number], AuthDecision>(
         ctx.hooks.chains.authenticate,
         (hook) => hook({ client: info, password: password ?? undefined }),
         (error) => ctx.log.error({ err: error, clientId: info.clientId }, 'authenticate hook failed; counted as ignore'),
-        (decision) => {
-          const allowed = decision === undefined ? ctx.settings.allow_anonymous : decision.result === 'allow';
-          if (allowed) {
-            info.superuser = decision?.result === 'allow' && decision.superuser === true;
-            attachState(client, new ClientState(info, client));
-            // A live session with this id is about to be closed by aedes: say why.
-            const previous = ctx.clients.get(info.clientId);
-            if (previous !== undefined && previous.client !== client) previous.reason = 'takenover';
-            done(null, true);
-            return;
-          }
-          const reasonCode = decision?.result === 'deny' ? decision.reasonCode : undefined;
-          const reason = decision?.result === 'deny' ? decision.reason : 'anonymous access not allowed';
-          ctx.log.info({ clientId: info.clientId, username: info.username, peer: info.peerHost, reason }, 'connection refused');
-          const error = new Error(reason ?? 'not authorized') as AuthenticateError;
-          error.returnCode = connackReturnCode(reasonCode) as AuthenticateError['returnCode'];
-          done(error, false);
-        },
+        finish,
       );
     },
   };

@@ -20,13 +20,30 @@ export interface SubscriptionRequest {
 }
 
 /**
+ * Message counters of one connected client, for diagnostics (recon). Counted since the
+ * connection; `inflight` is QoS 1/2 deliveries not yet acknowledged (PUBACK/PUBCOMP), `queued`
+ * the writes waiting for the socket to drain and `queuedBytes` what the socket buffers.
+ */
+export interface ClientStats {
+  clientId: string;
+  received: number;
+  sent: number;
+  inflight: number;
+  queued: number;
+  queuedBytes: number;
+}
+
+/**
  * The internal client API of the broker: what a module may do besides hooks. A module never
  * reaches into aedes; everything goes through here so the pipeline (ACL, rewrite, retained)
  * stays in one place.
  */
 export interface BrokerApi {
   readonly nodeName: string;
-  /** Publishes as the broker: no ACL check, but topic rewrite and routing apply. */
+  /**
+   * Publishes as the broker: no ACL check, but topic rewrite, routing and retained storage apply.
+   * messagePublish hooks do NOT run (a module re-publishing what it intercepted cannot loop).
+   */
   publish(message: InternalMessage): Promise<void>;
   /**
    * Subscribes a connected client as if it had sent SUBSCRIBE: rewrite, ACL and retained
@@ -36,4 +53,6 @@ export interface BrokerApi {
   /** Connected clients on this node. */
   clients(): ClientInfo[];
   client(clientId: string): ClientInfo | undefined;
+  /** Per-client counters (read-only, computed on call); absent on brokers that do not count. */
+  clientStats?(): ClientStats[];
 }

@@ -16,6 +16,8 @@ export class BrokerMetrics {
   readonly sent: QosCounters;
   readonly connectionsTotal: Counter;
   readonly dropped: Counter;
+  /** Most clients connected at once since start ($SYS stats/connections/max). */
+  peakConnections = 0;
 
   constructor(registry: Registry, source: MetricsSource) {
     const registers = [registry];
@@ -33,6 +35,15 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.set(source.subscriptions());
+      },
+    });
+    const peak = (): number => this.peakConnections;
+    new Gauge({
+      name: 'modmq_connections_max',
+      help: 'Most MQTT clients connected at once on this node since start',
+      registers,
+      collect() {
+        this.set(peak());
       },
     });
     this.connectionsTotal = new Counter({ name: 'modmq_connections_total', help: 'Accepted MQTT connections (CONNACK success)', registers });

@@ -17,9 +17,12 @@ import type { HookRegistry } from './hooks.js';
 import { createInternalApi } from './internal-api.js';
 import type { BoundListener, ConnMeta, RunningListener } from './listeners/listener-types.js';
 import { startTcpListener } from './listeners/tcp.js';
-import { startTlsListener } from './listeners/tls.js';
+import { pskFromHooks, startTlsListener } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import { tapPackets } from './packet-tap.js';
+import { attachEnhancedAuth } from './enhanced-auth.js';
+import { interceptPublish } from './publish-intercept.js';
+import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
 
@@ -100,19 +103,25 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     authorizePublish: acl.authorizePublish,
     authorizeSubscribe: acl.authorizeSubscribe,
     // Called once per delivery about to be written: the cheapest place to count sent messages.
-    authorizeForward: (_client: Client, packet: AedesPublishPacket) => {
+    authorizeForward: (client: Client, packet: AedesPublishPacket) => {
       sent[packet.qos]?.inc();
+      const state = stateOf(client);
+      if (state !== undefined) state.sent++;
       return packet;
     },
   });
   const broker = aedes;
   wireLifecycle(broker, ctx);
+  // messagePublish hooks, then retained messages through the RetainedStore hook.
+  interceptPublish(broker, ctx);
+  bridgeRetained(broker, ctx);
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
     try {
       const client = broker.handle(conn, req);
       tapPackets(client, ctx, metrics, log);
+      attachEnhancedAuth(client, ctx);
     } catch (error) {
       log.error({ err: error, listener: meta.listener }, 'could not accept connection');
       conn.destroy();
@@ -135,7 +144,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
       const started: RunningListener[] = [];
       try {
         if (config.tcp.enable) started.push(await startTcpListener('tcp', config.tcp, handle, sockets, log));
-        if (config.tls.enable) started.push(await startTlsListener('tls', config.tls, handle, sockets, log));
+        if (config.tls.enable) started.push(await startTlsListener('tls', config.tls, handle, sockets, log, pskFromHooks(hooks.chains, 'tls')));
         if (config.ws.enable) started.push(await startWsListener('ws', config.ws, false, handle, sockets, log));
         if (config.wss.enable) started.push(await startWsListener('wss', config.wss, true, handle, sockets, log));
       } catch (error) {
@@ -166,6 +175,7 @@ function wireLifecycle(aedes: Aedes, ctx: PipelineContext): void {
     state.info.connectedAt = Date.now();
     ctx.clients.set(state.info.clientId, state);
     ctx.metrics.connectionsTotal.inc();
+    if (ctx.clients.size > ctx.metrics.peakConnections) ctx.metrics.peakConnections = ctx.clients.size;
     for (const hook of hooks.chains.clientConnected) {
       try {
         hook(state.info);

@@ -13,6 +13,11 @@ export class ClientState {
   cache: AclCache | undefined = undefined;
   /** EMQX-style disconnect reason decided before the socket closes (takenover, kicked, ...). */
   reason: string | undefined = undefined;
+  /** Diagnostics counters (recon): PUBLISH received, deliveries, QoS>0 deliveries, their acks. */
+  received = 0;
+  sent = 0;
+  qosSent = 0;
+  acked = 0;
 
   constructor(
     readonly info: ClientInfo,

@@ -3,13 +3,26 @@ import type {
   AuthorizeHook,
   ClientConnectedHook,
   ClientDisconnectedHook,
+  EnhancedAuthHook,
   HookRegistry,
   HookScope,
+  MessagePublishHook,
+  PskLookupHook,
+  RetainedStore,
   RewriteTopicHook,
   Unhook,
 } from './hooks.js';
 
-export type HookKind = 'authenticate' | 'authorize' | 'rewriteTopic' | 'clientConnected' | 'clientDisconnected';
+export type HookKind =
+  | 'authenticate'
+  | 'authorize'
+  | 'rewriteTopic'
+  | 'clientConnected'
+  | 'clientDisconnected'
+  | 'messagePublish'
+  | 'retainedStore'
+  | 'pskLookup'
+  | 'enhancedAuth';
 
 interface HookTypes {
   authenticate: AuthenticateHook;
@@ -17,6 +30,11 @@ interface HookTypes {
   rewriteTopic: RewriteTopicHook;
   clientConnected: ClientConnectedHook;
   clientDisconnected: ClientDisconnectedHook;
+  messagePublish: MessagePublishHook;
+  /** Not a function: the first entry (module order) is the broker's retained store. */
+  retainedStore: RetainedStore;
+  pskLookup: PskLookupHook;
+  enhancedAuth: EnhancedAuthHook;
 }
 
 interface Entry<K extends HookKind> {
@@ -28,7 +46,17 @@ interface Entry<K extends HookKind> {
 type Entries = { [K in HookKind]: Entry<K>[] };
 type Chains = { [K in HookKind]: readonly HookTypes[K][] };
 
-const KINDS: readonly HookKind[] = ['authenticate', 'authorize', 'rewriteTopic', 'clientConnected', 'clientDisconnected'];
+const KINDS: readonly HookKind[] = [
+  'authenticate',
+  'authorize',
+  'rewriteTopic',
+  'clientConnected',
+  'clientDisconnected',
+  'messagePublish',
+  'retainedStore',
+  'pskLookup',
+  'enhancedAuth',
+];
 
 /**
  * The broker's hook chains. Ordered arrays are rebuilt when hooks or the module order change, so
@@ -42,6 +70,10 @@ export class BrokerHookRegistry implements HookRegistry {
     rewriteTopic: [],
     clientConnected: [],
     clientDisconnected: [],
+    messagePublish: [],
+    retainedStore: [],
+    pskLookup: [],
+    enhancedAuth: [],
   };
   /** Called after a chain changed (the broker flushes ACL caches on `authorize`). */
   onChange: ((kind: HookKind) => void) | undefined;
@@ -52,6 +84,10 @@ export class BrokerHookRegistry implements HookRegistry {
     rewriteTopic: [],
     clientConnected: [],
     clientDisconnected: [],
+    messagePublish: [],
+    retainedStore: [],
+    pskLookup: [],
+    enhancedAuth: [],
   };
   private order = new Map<string, number>();
   private seq = 0;
@@ -70,7 +106,9 @@ export class BrokerHookRegistry implements HookRegistry {
     let disposed = false;
     const add = <K extends HookKind>(kind: K, hook: HookTypes[K]): Unhook => {
       if (disposed) throw new Error(`hook scope of module ${moduleId} is disposed`);
-      if (typeof hook !== 'function') throw new TypeError(`${kind} hook must be a function`);
+      if (kind === 'retainedStore') {
+        if (!isRetainedStore(hook)) throw new TypeError('retainedStore needs an object with store, remove and match');
+      } else if (typeof hook !== 'function') throw new TypeError(`${kind} hook must be a function`);
       const unhook = this.add(kind, moduleId, hook);
       const wrapped: Unhook = () => {
         unhooks.delete(wrapped);
@@ -85,6 +123,10 @@ export class BrokerHookRegistry implements HookRegistry {
       rewriteTopic: (hook) => add('rewriteTopic', hook),
       clientConnected: (hook) => add('clientConnected', hook),
       clientDisconnected: (hook) => add('clientDisconnected', hook),
+      messagePublish: (hook) => add('messagePublish', hook),
+      retainedStore: (store) => add('retainedStore', store),
+      pskLookup: (hook) => add('pskLookup', hook),
+      enhancedAuth: (hook) => add('enhancedAuth', hook),
       dispose: () => {
         disposed = true;
         for (const unhook of [...unhooks]) unhook();
@@ -122,4 +164,10 @@ export class BrokerHookRegistry implements HookRegistry {
     (this.chains as { [P in HookKind]: readonly HookTypes[P][] })[kind] = Object.freeze(sorted.map((e) => e.hook)) as Chains[K];
     this.onChange?.(kind);
   }
+}
+
+function isRetainedStore(value: unknown): value is RetainedStore {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.store === 'function' && typeof v.remove === 'function' && typeof v.match === 'function';
 }

@@ -59,6 +59,82 @@ export type ClientConnectedHook = (client: ClientInfo) => void;
 /** `reason` follows EMQX: normal, tcp_closed, kicked, discarded, takenover, keepalive_timeout, ... */
 export type ClientDisconnectedHook = (client: ClientInfo, reason: string) => void;
 
+/** A message on its way from a publisher (or a will) to the router. */
+export interface PublishedMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** MQTT 5 publish properties, as received. */
+  properties?: Record<string, unknown>;
+}
+/**
+ * Runs after ACL and topic rewrite, before retain handling and routing. 'stop': the broker neither
+ * stores nor routes the message (the client still gets its PUBACK/PUBREC). Synchronous: hot path.
+ * Messages published through `BrokerApi.publish` do NOT run this chain (so a module that
+ * re-publishes what it intercepted cannot loop); `client` is null for wills of unknown clients.
+ */
+export type MessagePublishHook = (client: ClientInfo | null, message: PublishedMessage) => 'continue' | 'stop';
+
+/** A retained message as the retained store keeps it. */
+export interface RetainedMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  properties?: Record<string, unknown>;
+  /** Epoch ms. */
+  storedAt: number;
+  /** Epoch ms; absent = never expires. */
+  expiresAt?: number;
+}
+/**
+ * The store behind retained messages; at most one (the retainer module's; if several register, the
+ * first in module order is used). Without one, the retain flag is ignored: nothing is stored or
+ * served (as EMQX without its retainer). The broker calls `store` for a retained publish with a
+ * payload and `remove` for one with an empty payload; `match` gets a topic filter (wildcards,
+ * never a shared-subscription prefix) and must not return expired messages.
+ */
+export interface RetainedStore {
+  store(message: RetainedMessage): void;
+  remove(topic: string): void;
+  match(filter: string): RetainedMessage[];
+}
+
+/**
+ * TLS-PSK: the key for a PSK identity offered in a TLS handshake on a listener that accepts PSK.
+ * Synchronous (node:tls asks synchronously). The first hook returning a key wins; none: handshake fails.
+ */
+export type PskLookupHook = (identity: string, listener: string) => Buffer | undefined;
+
+/** One step of an MQTT 5 enhanced authentication exchange, as the method's handler answers it. */
+export type EnhancedAuthStep =
+  /** Send AUTH 0x18 (continue) with this Authentication Data and wait for the client's next AUTH. */
+  | { result: 'continue'; data: Buffer }
+  /** Done: CONNACK 0x00 (or AUTH 0x00 on re-auth) carrying `data` (e.g. the SCRAM server-final). */
+  | { result: 'allow'; data?: Buffer; superuser?: boolean; username?: string }
+  /** CONNACK (or DISCONNECT on re-auth) with reasonCode (default 0x87 not authorized). */
+  | { result: 'deny'; reasonCode?: number; reason?: string };
+
+/** One client's exchange: `step` gets the client's Authentication Data, first from CONNECT or AUTH 0x19. */
+export interface EnhancedAuthSession {
+  step(data: Buffer | undefined): MaybePromise<EnhancedAuthStep>;
+}
+
+export interface EnhancedAuthRequest {
+  /** The Authentication Method of the CONNECT (or of the re-authenticating AUTH). */
+  method: string;
+  client: ClientInfo;
+  /** true for AUTH 0x19 while connected. */
+  reauth: boolean;
+}
+
+/**
+ * MQTT 5 enhanced authentication (AUTH packets). A hook returns a session for a method it serves,
+ * undefined otherwise (next hook). No hook serving the method: CONNACK 0x8C bad authentication method.
+ * A client allowed here skips the authenticate chain.
+ */
+export type EnhancedAuthHook = (request: EnhancedAuthRequest) => EnhancedAuthSession | undefined;
+
 /** The hook registration surface a module instance gets in its context. */
 export interface ModuleHooks {
   authenticate(hook: AuthenticateHook): Unhook;
@@ -66,6 +142,10 @@ export interface ModuleHooks {
   rewriteTopic(hook: RewriteTopicHook): Unhook;
   clientConnected(hook: ClientConnectedHook): Unhook;
   clientDisconnected(hook: ClientDisconnectedHook): Unhook;
+  messagePublish(hook: MessagePublishHook): Unhook;
+  retainedStore(store: RetainedStore): Unhook;
+  pskLookup(hook: PskLookupHook): Unhook;
+  enhancedAuth(hook: EnhancedAuthHook): Unhook;
 }
 
 /** A module instance's hooks, removable all at once. */

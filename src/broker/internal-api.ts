@@ -1,6 +1,6 @@
 import type { Aedes, PublishPacket, Subscription } from 'aedes';
 import { notFound } from '../errors.js';
-import type { BrokerApi, InternalMessage, SubscriptionRequest } from './broker-api.js';
+import type { BrokerApi, ClientStats, InternalMessage, SubscriptionRequest } from './broker-api.js';
 import type { ClientInfo } from './hooks.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { rewriteTopic } from './rewrite.js';
@@ -60,6 +60,22 @@ export function createInternalApi(nodeName: string, aedes: Aedes, ctx: PipelineC
 
     client(clientId: string): ClientInfo | undefined {
       return ctx.clients.get(clientId)?.info;
+    },
+
+    clientStats(): ClientStats[] {
+      const out: ClientStats[] = [];
+      for (const state of ctx.clients.values()) {
+        const c = state.client as unknown as { _pendingDrains?: unknown[]; conn?: { writableLength?: number } };
+        out.push({
+          clientId: state.info.clientId,
+          received: state.received,
+          sent: state.sent,
+          inflight: Math.max(0, state.qosSent - state.acked),
+          queued: c._pendingDrains?.length ?? 0,
+          queuedBytes: c.conn?.writableLength ?? 0,
+        });
+      }
+      return out;
     },
   };
 }

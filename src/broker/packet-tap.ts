@@ -25,11 +25,21 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
   const enqueue = listeners[0]!;
   parser.removeListener('packet', enqueue);
   const received = metrics.received;
+  countQosDeliveries(client);
   parser.on('packet', function tap(this: unknown, packet: Packet) {
     switch (packet.cmd) {
-      case 'publish':
+      case 'publish': {
         received[packet.qos ?? 0]?.inc();
+        const state = stateOf(client);
+        if (state !== undefined) state.received++;
         break;
+      }
+      case 'puback':
+      case 'pubcomp': {
+        const state = stateOf(client);
+        if (state !== undefined) state.acked++;
+        break;
+      }
       case 'unsubscribe':
         rewriteUnsubscribe(ctx, client, packet);
         break;
@@ -41,6 +51,25 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
     }
     enqueue.call(this, packet);
   });
+}
+
+type Deliver = (packet: { qos?: number }, cb: () => void) => void;
+
+/**
+ * Counts QoS 1/2 deliveries per client (recon's inflight = these minus PUBACK/PUBCOMP). Wraps the
+ * client's deliverQoS once, before any subscription captures it; nothing is allocated per message.
+ */
+function countQosDeliveries(client: Client): void {
+  const c = client as unknown as { deliverQoS?: Deliver };
+  const deliver = c.deliverQoS;
+  if (typeof deliver !== 'function') return;
+  c.deliverQoS = function countedDeliverQoS(this: unknown, packet, cb) {
+    if ((packet.qos ?? 0) > 0) {
+      const state = stateOf(client);
+      if (state !== undefined) state.qosSent++;
+    }
+    deliver.call(this, packet, cb);
+  };
 }
 
 function rewriteUnsubscribe(ctx: PipelineContext, client: Client, packet: Packet): void {

@@ -15,6 +15,8 @@ export interface NodeConfig {
     wss: WssListenerConfig;
   };
   api: { bind: string; port: number };
+  /** $SYS publishing; optional so hand-built configs (tests) may omit it: default interval 1m. */
+  sys?: { interval: string };
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
 
@@ -31,6 +33,8 @@ export interface TlsOptions {
   cafile?: string;
   /** Require and verify client certificates. */
   verify: boolean;
+  /** Also accept TLS-PSK handshakes (keys from auth-psk); certfile/keyfile become optional. */
+  psk?: boolean;
 }
 
 export type TlsListenerConfig = TcpListenerConfig & Partial<TlsOptions>;

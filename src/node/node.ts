@@ -4,6 +4,7 @@
  * chain is in place before the first CONNECT) -> MQTT listeners -> management API.
  * Stop: the reverse, each step bounded, so SIGTERM never hangs.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -16,7 +17,14 @@ import { createModuleService } from '../modules/runtime/module-service-impl.js';
 import { Reconciler } from '../modules/runtime/reconciler.js';
 import { createSchemaCatalog } from '../schema/index.js';
 import { openNodeDatabase } from '../store/node-database.js';
+import { parseDurationMs } from '../broker/duration.js';
+import { startSysTopics } from '../broker/sys-topics.js';
+import { ensureInitialDocument } from './initial-document.js';
 import type { NodeConfig } from './node-config.js';
+
+const MODMQ_VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface StartOptions {
   log: Logger;
@@ -43,7 +51,9 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'modmq_process_' });
 
-  const current = await database.store.current();
+  const startedAt = Date.now();
+  // A fresh store gets the default modules (the retainer) as revision 1.
+  const current = await ensureInitialDocument(database.store);
   const broker = await createBroker({
     nodeName: config.node.name,
     log: log.child({ part: 'broker' }),
@@ -75,6 +85,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     await reconciler.start();
     cleanup.push(() => reconciler.stop());
     const listeners = await broker.listen(config.listeners);
+    const sys = startSysTopics({
+      api: broker.api,
+      metrics,
+      log: log.child({ part: 'sys' }),
+      intervalMs: parseDurationMs(config.sys?.interval ?? '1m'),
+      version: MODMQ_VERSION,
+      startedAt,
+    });
+    cleanup.push(async () => sys.stop());
 
     const credentials = new CredentialStore(database.db);
     const { generatedPassword } = credentials.ensureAdmin(options.adminPassword);

@@ -14,8 +14,13 @@ import type {
   ClientDisconnectedHook,
   ClientInfo,
   ConnectRequest,
+  EnhancedAuthHook,
   HookRegistry,
   HookScope,
+  MessagePublishHook,
+  PskLookupHook,
+  PublishedMessage,
+  RetainedStore,
   RewriteTopicHook,
   Unhook,
 } from '../../src/broker/hooks.js';
@@ -36,6 +41,10 @@ export interface FakeBroker {
   authorize(client: ClientInfo, action: AclAction, topic: string): Promise<AclDecision>;
   /** Each hook gets the previous hook's output. */
   rewrite(client: ClientInfo | null, action: AclAction, topic: string): string;
+  /** Runs the messagePublish chain in order; the first 'stop' wins (later hooks do not run). */
+  messagePublish(client: ClientInfo | null, message: PublishedMessage): 'continue' | 'stop';
+  /** The retained store the broker would use (first in module order), if any. */
+  retainedStore(): RetainedStore | undefined;
   /** Total registered hooks (to assert cleanup). */
   hookCount(): number;
   /** Last value given to setSettings. */
@@ -49,6 +58,10 @@ interface HookMap {
   rewriteTopic: RewriteTopicHook;
   clientConnected: ClientConnectedHook;
   clientDisconnected: ClientDisconnectedHook;
+  messagePublish: MessagePublishHook;
+  retainedStore: RetainedStore;
+  pskLookup: PskLookupHook;
+  enhancedAuth: EnhancedAuthHook;
 }
 type HookKind = keyof HookMap;
 
@@ -68,6 +81,10 @@ export class FakeHookRegistry implements HookRegistry {
     rewriteTopic: [],
     clientConnected: [],
     clientDisconnected: [],
+    messagePublish: [],
+    retainedStore: [],
+    pskLookup: [],
+    enhancedAuth: [],
   };
   /** Every setOrder call, for assertions. */
   readonly orderCalls: string[][] = [];
@@ -95,6 +112,10 @@ export class FakeHookRegistry implements HookRegistry {
       rewriteTopic: (fn) => add('rewriteTopic', fn),
       clientConnected: (fn) => add('clientConnected', fn),
       clientDisconnected: (fn) => add('clientDisconnected', fn),
+      messagePublish: (fn) => add('messagePublish', fn),
+      retainedStore: (store) => add('retainedStore', store),
+      pskLookup: (fn) => add('pskLookup', fn),
+      enhancedAuth: (fn) => add('enhancedAuth', fn),
       dispose: () => {
         disposed = true;
         for (const u of [...unhooks]) u();
@@ -204,6 +225,11 @@ export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
       for (const hook of registry.chain('rewriteTopic')) current = hook(client, action, current);
       return current;
     },
+    messagePublish(client, message) {
+      for (const hook of registry.chain('messagePublish')) if (hook(client, message) === 'stop') return 'stop';
+      return 'continue';
+    },
+    retainedStore: () => registry.chain('retainedStore')[0],
     hookCount: () => registry.count(),
   };
   return fake;

@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type Broker, type BoundListener, createBroker } from '../../src/broker/broker.js';
 import type { NodeConfig } from '../../src/node/node-config.js';
+import type { RetainedMessage, RetainedStore } from '../../src/broker/hooks.js';
+import { matchTopic } from '../../src/broker/topic.js';
 import { type ClusterSettings, DEFAULT_SETTINGS } from '../../src/store/cluster-document.js';
 
 export interface Harness {
@@ -30,7 +32,13 @@ export function listenersConfig(overrides: Partial<NodeConfig['listeners']> = {}
 
 /** A broker on free ports with a silent logger. */
 export async function startHarness(
-  options: { settings?: Partial<ClusterSettings>; listeners?: Partial<NodeConfig['listeners']>; nodeName?: string } = {},
+  options: {
+    settings?: Partial<ClusterSettings>;
+    listeners?: Partial<NodeConfig['listeners']>;
+    nodeName?: string;
+    /** Register a plain in-memory RetainedStore (the raw broker ignores the retain flag without one). */
+    retained?: boolean;
+  } = {},
 ): Promise<Harness> {
   const metrics = new Registry();
   const broker = await createBroker({
@@ -39,6 +47,7 @@ export async function startHarness(
     metrics,
     settings: { ...structuredClone(DEFAULT_SETTINGS), ...options.settings },
   });
+  if (options.retained === true) broker.hooks.scope('test:retained').retainedStore(memoryRetainedStore());
   const bound = await broker.listen(listenersConfig(options.listeners));
   const clients: MqttClient[] = [];
   const port = (name = 'tcp'): number => {
@@ -124,4 +133,18 @@ export async function subscribeGranted(client: MqttClient, topics: Record<string
     if (!packet?.granted) throw error;
     return Object.fromEntries(order.map((t, i) => [t, packet.granted![i]!]));
   }
+}
+
+/** The simplest correct RetainedStore: a Map scanned on lookup (tests only; no limits, no expiry sweep). */
+export function memoryRetainedStore(): RetainedStore & { messages: Map<string, RetainedMessage> } {
+  const messages = new Map<string, RetainedMessage>();
+  return {
+    messages,
+    store: (m) => void messages.set(m.topic, m),
+    remove: (topic) => void messages.delete(topic),
+    match: (filter) => {
+      const now = Date.now();
+      return [...messages.values()].filter((m) => matchTopic(filter, m.topic) && (m.expiresAt === undefined || m.expiresAt > now));
+    },
+  };
 }

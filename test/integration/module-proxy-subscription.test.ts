@@ -4,10 +4,13 @@ import { moduleContext, startTcpBroker } from '../helpers/module-context.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { ModuleInstance } from '../../src/modules/runtime/module-type.js';
 import { proxySubscription } from '../../src/modules/proxy-subscription/index.js';
+import { memoryRetainedStore } from '../helpers/mqtt-harness.js';
 
 
 test('proxy subscription over real MQTT: the client gets retained messages of its own topic without subscribing', async () => {
   const { broker, url } = await startTcpBroker();
+  // The raw broker ignores the retain flag without a store (the retainer module provides one).
+  broker.hooks.scope('test:retained').retainedStore(memoryRetainedStore());
   let instance: ModuleInstance | undefined;
   const clients: MqttClient[] = [];
   try {

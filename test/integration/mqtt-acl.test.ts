@@ -182,7 +182,7 @@ describe('topic rewrite', () => {
 describe('subscribeClient', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ retained: true });
   });
   after(async () => {
     await h.close();

@@ -33,7 +33,7 @@ function mosquittoSub(h: Harness, clientId: string, args: string[]): { ready: Pr
 describe('Debian mosquitto clients against the tcp listener', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ retained: true });
   });
   after(async () => {
     await h.close();

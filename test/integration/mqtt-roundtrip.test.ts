@@ -6,7 +6,7 @@ for (const protocolVersion of [4, 5] as const) {
   describe(`MQTT.js v${protocolVersion} over tcp`, () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness();
+      h = await startHarness({ retained: true });
     });
     after(async () => {
       await h.close();

@@ -85,7 +85,7 @@ describe('revisions through the CLI', () => {
     await node.waitApplied(restored);
     const doc = await node.json<{ revision: number; document: { modules: Array<{ id: string }> } }>('GET', '/cluster');
     assert.equal(doc.revision, restored);
-    assert.deepEqual(doc.document.modules.map((m) => m.id), ['topic-rewrite'], 'presence (added later) is gone');
+    assert.deepEqual(doc.document.modules.map((m) => m.id), ['retainer', 'topic-rewrite'], 'presence (added later) is gone');
     assert.equal(await whereDoesCasGo('rolled-back'), 'first/x');
     const history = await node.cliOk(['modules', 'history', '--limit', '1']);
     assert.match(history.stdout, new RegExp(`^${restored}\\s+\\S+\\s+admin\\s+restore revision ${firstRewrite}$`, 'm'));
@@ -118,7 +118,7 @@ describe('cluster export / import', () => {
 
     const shown = await node.json<{ revision: number; document: { modules: Array<Record<string, any>> } }>('GET', '/cluster');
     assert.equal(shown.revision, revision);
-    assert.deepEqual(shown.document.modules.map((m) => m['id']), ['topic-rewrite', 'prometheus', 'proxy-subscription']);
+    assert.deepEqual(shown.document.modules.map((m) => m['id']), ['retainer', 'topic-rewrite', 'prometheus', 'proxy-subscription']);
     const shownProm = shown.document.modules.find((m) => m['id'] === 'prometheus')!;
     assert.equal(shownProm['description'], 'edited offline');
     assert.equal(shownProm['config'].push_gateway.headers.Authorization, '******');

@@ -163,7 +163,7 @@ describe('modmq start: stop and restart', () => {
     const list = await second.json<{ modules: Array<{ id: string; status: { state: string } }> }>('GET', '/modules');
     assert.deepEqual(
       list.modules.map((m) => [m.id, m.status.state]),
-      [['presence', 'running'], ['topic-rewrite', 'running']],
+      [['retainer', 'running'], ['presence', 'running'], ['topic-rewrite', 'running']],
     );
     // ...and they work: the stored rewrite rule applies on the restarted node.
     const sub = await second.connect({ clientId: 'restart-sub' });

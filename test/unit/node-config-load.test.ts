@@ -50,6 +50,7 @@ describe('loadNodeConfig', () => {
         wss: { enable: false, bind: '0.0.0.0', port: 8084, path: '/mqtt', verify: false },
       },
       api: { bind: '0.0.0.0', port: 18083 },
+      sys: { interval: '1m' },
       log: { level: 'info' },
     });
   });

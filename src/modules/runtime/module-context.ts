@@ -30,6 +30,10 @@ export function createModuleContext(deps: ContextDeps, moduleId: string, type: s
     rewriteTopic: (hook) => hooks.rewriteTopic(hook),
     clientConnected: (hook) => hooks.clientConnected(hook),
     clientDisconnected: (hook) => hooks.clientDisconnected(hook),
+    messagePublish: (hook) => hooks.messagePublish(hook),
+    retainedStore: (store) => hooks.retainedStore(store),
+    pskLookup: (hook) => hooks.pskLookup(hook),
+    enhancedAuth: (hook) => hooks.enhancedAuth(hook),
   };
   return {
     moduleId,
