@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClientInfo, MessagePublishHook, PublishedMessage } from '../../broker/hooks.js';
+import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
+import { DELAYED_PREFIX, parseDelayedTopic } from './delayed-topic.js';
+import { DelayedStore } from './delayed-store.js';
+import { DelayedScheduler } from './scheduler.js';
+import { createDelayedService, DELAYED_SERVICE } from './service.js';
+
+export interface DelayedPublishConfig {
+  max_delayed_messages: number;
+}
+
+export const DELAYED_DB_FILE = 'delayed.db';
+const DOLLAR = 0x24;
+
+type Result = 'stored' | 'published' | 'invalid' | 'dropped_full' | 'publish_failed';
+
+/** Our metrics, replacing a stale registration of the same name (a previous instance). */
+function registerMetrics(registry: Registry, count: () => number): { counter: Counter<'result'>; gauge: Gauge; remove(): void } {
+  for (const name of ['modmq_delayed_messages', 'modmq_delayed_messages_total']) {
+    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  }
+  const gauge = new Gauge({
+    name: 'modmq_delayed_messages',
+    help: 'Delayed messages held on this node',
+    registers: [registry],
+    collect() {
+      this.set(count());
+    },
+  });
+  const counter = new Counter({
+    name: 'modmq_delayed_messages_total',
+    help: 'Delayed messages by outcome (stored, published, invalid, dropped_full, publish_failed)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  return {
+    gauge,
+    counter,
+    remove() {
+      // Only ours: a newer instance may have registered its own meanwhile.
+      if (registry.getSingleMetric('modmq_delayed_messages') === gauge) registry.removeSingleMetric('modmq_delayed_messages');
+      if (registry.getSingleMetric('modmq_delayed_messages_total') === counter) registry.removeSingleMetric('modmq_delayed_messages_total');
+    },
+  };
+}
+
+/**
+ * delayed-publish: a messagePublish hook takes `$delayed/{interval}/{topic}` messages off the
+ * route into a SQLite store under the module's data dir; one timer publishes them (as the broker,
+ * so topic rewrite and routing apply) when due. Plain topics cost one char comparison.
+ */
+export const delayedPublish: ModuleType<DelayedPublishConfig> = {
+  type: 'delayed-publish',
+  family: 'internal',
+  schemaVersion: 1,
+
+  async create(ctx: ModuleContext, config: DelayedPublishConfig): Promise<ModuleInstance<DelayedPublishConfig>> {
+    let max = config.max_delayed_messages ?? 0;
+    const store = DelayedStore.open(join(await ctx.dataDir(), DELAYED_DB_FILE));
+    const metrics = registerMetrics(ctx.metrics, () => store.count());
+    const count = (result: Result): void => metrics.counter.inc({ result });
+
+    const scheduler = new DelayedScheduler({
+      store,
+      log: ctx.log,
+      publish: (m) =>
+        ctx.broker.publish({
+          topic: m.topic,
+          payload: m.payload,
+          qos: m.qos,
+          retain: m.retain,
+          ...(m.properties ? { properties: m.properties } : {}),
+        }),
+      onPublished: (_m, error) => count(error === undefined ? 'published' : 'publish_failed'),
+    });
+
+    const intake = (client: ClientInfo | null, message: PublishedMessage): 'stop' => {
+      const now = Date.now();
+      const parsed = parseDelayedTopic(message.topic, now);
+      const clientId = client?.clientId ?? null;
+      if (parsed.kind !== 'delayed') {
+        count('invalid');
+        ctx.log.warn({ clientId, topic: message.topic, reason: parsed.kind === 'invalid' ? parsed.reason : 'not delayed' }, 'delayed publish rejected: invalid interval or topic');
+        return 'stop';
+      }
+      if (max > 0 && store.count() >= max) {
+        count('dropped_full');
+        ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached');
+        return 'stop';
+      }
+      store.insert({
+        topic: parsed.topic,
+        payload: message.payload,
+        qos: message.qos,
+        retain: message.retain,
+        properties: message.properties,
+        fromClientId: clientId,
+        fromUsername: client?.username ?? null,
+        publishAt: parsed.publishAt,
+        createdAt: now,
+      });
+      count('stored');
+      scheduler.added(parsed.publishAt);
+      return 'stop';
+    };
+    const hook: MessagePublishHook = (client, message) => {
+      const topic = message.topic;
+      if (topic.charCodeAt(0) !== DOLLAR || !topic.startsWith(DELAYED_PREFIX)) return 'continue';
+      try {
+        return intake(client, message);
+      } catch (error) {
+        // A store failure must not let the $delayed topic through to subscribers.
+        ctx.log.error({ err: error, topic }, 'delayed publish could not store the message; dropped');
+        return 'stop';
+      }
+    };
+
+    let unhook: (() => void) | undefined;
+    let unexpose: (() => void) | undefined;
+    try {
+      unhook = ctx.hooks.messagePublish(hook);
+      unexpose = ctx.expose(DELAYED_SERVICE, createDelayedService(store, () => max, () => scheduler.removed()));
+      // Messages that fell due while the node was down go out now.
+      scheduler.start();
+    } catch (error) {
+      unhook?.();
+      unexpose?.();
+      metrics.remove();
+      store.close();
+      throw error;
+    }
+
+    return {
+      async update(next: DelayedPublishConfig): Promise<void> {
+        // Lowering the limit keeps what is held; only new messages are refused.
+        max = next.max_delayed_messages ?? 0;
+      },
+      async stop(): Promise<void> {
+        unhook?.();
+        unexpose?.();
+        await scheduler.stop();
+        metrics.remove();
+        store.close();
+      },
+      status: () => ({ state: 'running' }),
+    };
+  },
+};
