@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import type { AclDecision, AuthDecision } from '../../broker/hooks.js';
+import { BackendGuard } from '../auth-common/index.js';
+import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
+import { loginsOf, matchRules } from './acl-match.js';
+import type { BuiltinDbConfig } from './config.js';
+import { verifySecret } from './secret.js';
+import { BuiltinDbService } from './service.js';
+import { SqliteUserStore } from './sqlite-user-store.js';
+import type { AclRule, StoredUser } from './user-store.js';
+
+export type { BuiltinDbConfig } from './config.js';
+export type { BuiltinDbAdmin, AclView, ImportOptions, ImportReport, Page, UserView } from './service.js';
+
+/** The name the admin service is exposed under (the API serves it). */
+export const BUILTIN_DB_SERVICE = 'auth-builtin-db';
+/** SQLite file under the module's data dir. */
+export const BUILTIN_DB_FILE = 'builtin-db.sqlite';
+
+const BAD_CREDENTIALS = 0x86;
+/** A local SQLite read is fast; the bound only keeps a wedged file from hanging a connect. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+
+/**
+ * auth-builtin-db: users (by username or client id) and ACL rules in a SQLite file of the node,
+ * with EMQX 4.x emqx_auth_mnesia semantics. authenticate: the client id's user and the username's
+ * user are both looked up; neither -> ignore, any password matches -> allow (its superuser flag),
+ * else deny 0x86. authorize: rules of the client id, the username, then all; first match decides.
+ */
+export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
+  type: 'auth-builtin-db',
+  family: 'auth',
+  schemaVersion: 1,
+
+  async create(ctx: ModuleContext, config: BuiltinDbConfig): Promise<ModuleInstance<BuiltinDbConfig>> {
+    const store = SqliteUserStore.open(join(await ctx.dataDir(), BUILTIN_DB_FILE));
+    try {
+      let current = config;
+      const service = new BuiltinDbService(store, () => current);
+      const seeded = await service.seed(config);
+      if (seeded > 0) ctx.log.info({ seeded }, 'built-in DB users seeded from the config');
+      const guard = new BackendGuard({ timeoutMs: LOOKUP_TIMEOUT_MS, onError: config.on_backend_error, log: ctx.log, name: 'builtin-db' });
+
+      ctx.hooks.authenticate(async ({ client, password }): Promise<AuthDecision> => {
+        const found = await guard.run('user lookup', async () => {
+          const users: StoredUser[] = [];
+          const byClient = await store.getUser('clientid', client.clientId);
+          if (byClient) users.push(byClient);
+          if (client.username !== undefined) {
+            const byName = await store.getUser('username', client.username);
+            if (byName) users.push(byName);
+          }
+          return users;
+        });
+        if (!found.ok) return guard.authFailure();
+        if (found.value.length === 0) return { result: 'ignore' };
+        const match = found.value.find((u) => verifySecret(u.secret, password));
+        if (match) return { result: 'allow', superuser: match.isSuperuser };
+        return { result: 'deny', reasonCode: BAD_CREDENTIALS, reason: 'bad username or password' };
+      });
+
+      ctx.hooks.authorize(async (client, action, topic): Promise<AclDecision> => {
+        const found = await guard.run('acl lookup', async () => {
+          const rules: AclRule[] = [];
+          for (const [kind, id] of loginsOf(client)) rules.push(...(await store.rulesOf(kind, id)));
+          return rules;
+        });
+        if (!found.ok) return guard.aclFailure();
+        const permission = matchRules(found.value, client, action, topic);
+        return permission ? { result: permission } : { result: 'ignore' };
+      });
+
+      ctx.expose(BUILTIN_DB_SERVICE, service);
+
+      return {
+        async update(next: BuiltinDbConfig): Promise<void> {
+          // Seeds first: if that throws, the old config stays in force.
+          await service.seed(next);
+          current = next;
+          guard.configure({ onError: next.on_backend_error });
+        },
+        async stop(): Promise<void> {
+          // Hooks and the exposed service are released by the runtime.
+          await store.close();
+        },
+        status: () => guard.health(),
+      };
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  },
+};
