@@ -13,12 +13,16 @@ import { registerErrorHandling } from './errors.js';
 import { safeLogSerializers } from './log-serializers.js';
 import { buildOpenApi, type CollectedRoute } from './openapi.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
+import { registerBuiltinDbRoutes } from './routes/builtin-db.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerClusterRoutes } from './routes/cluster.js';
+import { registerDelayedRoutes } from './routes/delayed.js';
+import { registerRetainerRoutes } from './routes/retainer.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModuleTypeRoutes } from './routes/module-types.js';
 import { registerModuleRoutes } from './routes/modules.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
+import { registerReconRoutes } from './routes/recon.js';
 import { registerRevisionRoutes } from './routes/revisions.js';
 import { registerStatusRoute } from './routes/status.js';
 
@@ -83,6 +87,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerClientRoutes(app, deps);
   registerStatusRoute(app, deps, startedAt);
   registerApiKeyRoutes(app, deps);
+  registerBuiltinDbRoutes(app, deps);
+  registerDelayedRoutes(app, deps);
+  registerRetainerRoutes(app, deps);
+  registerReconRoutes(app, deps);
   registerMetricsRoute(app, deps);
   let openapi: object | undefined;
   registerOpenApiRoute(app, () => {

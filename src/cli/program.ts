@@ -9,6 +9,7 @@ import { registerMigrateCommand } from './migrate.js';
 import { registerModulesCommand } from './modules.js';
 import { configureRoot, runCommand } from './run.js';
 import { registerStartCommand, type StartDeps } from './start.js';
+import { registerUsersCommand } from './users.js';
 
 export interface ProgramOptions {
   start?: StartDeps;
@@ -22,6 +23,7 @@ export function createProgram(io: CliIo = processIo(), options: ProgramOptions =
   registerModulesCommand(program, io);
   registerClusterCommand(program, io);
   registerApiKeysCommand(program, io);
+  registerUsersCommand(program, io);
   registerValidateCommand(program, io);
   registerMigrateCommand(program, io);
   registerSchemaCommand(program, io);
