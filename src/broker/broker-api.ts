@@ -55,4 +55,9 @@ export interface BrokerApi {
   client(clientId: string): ClientInfo | undefined;
   /** Per-client counters (read-only, computed on call); absent on brokers that do not count. */
   clientStats?(): ClientStats[];
+  /**
+   * Forgets every cached ACL decision. A module whose answers change without a hook change (rules
+   * edited through its API, a hot config update) calls it so the next check asks the chain again.
+   */
+  flushAclCache(): void;
 }

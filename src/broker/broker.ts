@@ -132,7 +132,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   let closed = false;
 
   return {
-    api: createInternalApi(options.nodeName, broker, ctx),
+    api: createInternalApi(options.nodeName, broker, ctx, flushAclCaches),
     hooks,
 
     setSettings(settings) {

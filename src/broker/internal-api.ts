@@ -7,8 +7,10 @@ import { rewriteTopic } from './rewrite.js';
 import { isValidTopicName } from './topic.js';
 
 /** The BrokerApi modules get: publish as the broker, subscribe a client through the normal path. */
-export function createInternalApi(nodeName: string, aedes: Aedes, ctx: PipelineContext): BrokerApi {
+export function createInternalApi(nodeName: string, aedes: Aedes, ctx: PipelineContext, flushAclCache: () => void): BrokerApi {
   return {
+    flushAclCache,
+
     nodeName,
 
     publish(message: InternalMessage): Promise<void> {

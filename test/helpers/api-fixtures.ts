@@ -209,6 +209,7 @@ export function createClientsBroker(clients: ClientInfo[]): BrokerApi {
     subscribeClient: async (_id, subs) => subs.map((s) => s.qos),
     clients: () => clients,
     client: (id) => clients.find((c) => c.clientId === id),
+    flushAclCache: () => {},
   };
 }
 

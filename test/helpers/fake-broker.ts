@@ -47,6 +47,8 @@ export interface FakeBroker {
   retainedStore(): RetainedStore | undefined;
   /** Total registered hooks (to assert cleanup). */
   hookCount(): number;
+  /** How many times a module asked the broker to forget cached ACL decisions. */
+  aclFlushes: number;
   /** Last value given to setSettings. */
   settings: ClusterSettings;
   setSettings(s: ClusterSettings): void;
@@ -169,9 +171,13 @@ export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
     },
     clients: () => [...clients.values()],
     client: (clientId) => clients.get(clientId),
+    flushAclCache: () => {
+      fake.aclFlushes++;
+    },
   };
 
   const fake: FakeBroker = {
+    aclFlushes: 0,
     api,
     hooks: registry,
     published,

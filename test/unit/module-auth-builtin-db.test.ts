@@ -180,6 +180,17 @@ describe('authorize', () => {
     assert.deepEqual(await r.fake.authorize(c, 'publish', 'other'), { result: 'ignore' });
   });
 
+  test('rule and user changes through the admin service drop cached ACL answers', async () => {
+    const flushes = r.fake.aclFlushes;
+    await r.admin.addAcl({ username: 'alice', topic: 'f/#', action: 'pub', permission: 'deny' });
+    assert.equal(r.fake.aclFlushes, flushes + 1, 'after addAcl');
+    await r.admin.removeAcl({ kind: 'username', id: 'alice', topic: 'f/#' });
+    assert.equal(r.fake.aclFlushes, flushes + 2, 'after removeAcl');
+    await r.admin.addUser({ kind: 'username', id: 'bob', password: 'pw' });
+    await r.admin.updateUser('username', 'bob', { is_superuser: true });
+    assert.equal(r.fake.aclFlushes, flushes + 3, 'after a superuser change');
+  });
+
   test('client id rules, then username rules, then all; newest first within a login', async () => {
     const c = clientInfo(r.fake, 'c1', 'alice');
     await r.admin.addAcl({ topic: 'x/#', action: 'pubsub', permission: 'deny' });

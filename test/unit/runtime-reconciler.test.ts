@@ -206,3 +206,42 @@ describe('reconciler', () => {
     assert.equal(h.fake.hookCount(), 0);
   });
 });
+
+describe('reconciler and cached ACL answers', () => {
+  /** An auth module updated in place: its hooks stay, only its answers change. */
+  const tunable: ModuleType<{ deny: string }> = {
+    type: 'test-tunable',
+    family: 'auth',
+    schemaVersion: 1,
+    async create(ctx, config) {
+      let current = config;
+      ctx.hooks.authorize((_c, _a, topic) => (topic.startsWith(current.deny) ? { result: 'deny' } : { result: 'ignore' }));
+      return {
+        update: async (next) => {
+          current = next;
+        },
+        stop: async () => undefined,
+        status: () => ({ state: 'running' }),
+      };
+    },
+  };
+
+  it('flushes the broker ACL cache after an in-place update of an auth module', async () => {
+    const h = await startHarness({
+      types: [...testModuleTypes, tunable],
+      catalog: createStubCatalog([...testStubTypes, { type: 'test-tunable', defaults: { deny: 'a/' } }]),
+    });
+    try {
+      const added = await h.service.add({ type: 'test-tunable', config: { deny: 'a/' } }, who);
+      await h.reconciler.whenApplied(added.revision);
+      const before = h.fake.aclFlushes;
+      const updated = await h.service.update('test-tunable', { config: { deny: 'b/' } }, who);
+      await h.reconciler.whenApplied(updated.revision);
+      assert.equal(h.fake.aclFlushes, before + 1);
+      const client = h.fake.connect({ clientId: 'c1' });
+      assert.deepEqual(await h.fake.authorize(client, 'publish', 'b/x'), { result: 'deny' });
+    } finally {
+      await h.close();
+    }
+  });
+});

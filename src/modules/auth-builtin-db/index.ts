@@ -36,7 +36,7 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
     const store = SqliteUserStore.open(join(await ctx.dataDir(), BUILTIN_DB_FILE));
     try {
       let current = config;
-      const service = new BuiltinDbService(store, () => current);
+      const service = new BuiltinDbService(store, () => current, () => ctx.broker.flushAclCache());
       const seeded = await service.seed(config);
       if (seeded > 0) ctx.log.info({ seeded }, 'built-in DB users seeded from the config');
       const guard = new BackendGuard({ timeoutMs: LOOKUP_TIMEOUT_MS, onError: config.on_backend_error, log: ctx.log, name: 'builtin-db' });

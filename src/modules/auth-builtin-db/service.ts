@@ -114,6 +114,8 @@ export class BuiltinDbService implements BuiltinDbAdmin {
   constructor(
     private readonly store: UserStore,
     private readonly config: () => BuiltinDbConfig,
+    /** Called after users or rules change, so connected clients' cached ACL answers are dropped. */
+    private readonly changed: () => void = () => {},
   ) {}
 
   now(): number {
@@ -161,11 +163,13 @@ export class BuiltinDbService implements BuiltinDbAdmin {
       ...(patch.is_superuser !== undefined ? { isSuperuser: patch.is_superuser } : {}),
     };
     await this.store.putUser(next);
+    this.changed();
     return userView(next);
   }
 
   async removeUser(kind: UserKind, id: string): Promise<void> {
     if (!(await this.store.deleteUser(kind, id))) throw notFound('MODMQ_NOT_FOUND', `no ${kind} ${JSON.stringify(id)}`);
+    this.changed();
   }
 
   /** Seeds from the config: inserted only when absent (4.x add_default_user). */
@@ -229,6 +233,7 @@ export class BuiltinDbService implements BuiltinDbAdmin {
         report.problems.push({ pointer, keyword: 'import', message: (err as Error).message });
       }
     }
+    this.changed();
     return report;
   }
 
@@ -256,6 +261,7 @@ export class BuiltinDbService implements BuiltinDbAdmin {
       await this.putRule(r);
       stored.push(r);
     }
+    this.changed();
     return stored.map(aclView);
   }
 
@@ -265,6 +271,7 @@ export class BuiltinDbService implements BuiltinDbAdmin {
     const action = query.action === 'pub' || query.action === 'sub' ? query.action : undefined;
     const removed = await this.store.deleteRules(query.kind, id, query.topic, action);
     if (removed === 0) throw notFound('MODMQ_NOT_FOUND', `no ${query.kind} rule for topic ${JSON.stringify(query.topic)}`);
+    this.changed();
     return removed;
   }
 

@@ -232,6 +232,8 @@ export class Reconciler {
       await withTimeout(running.instance.update!(config), this.timeoutMs, `update of ${slot.id}`);
       running.config = config;
       slot.servingRevision = revision;
+      // An auth module's answers may change with its config while its hooks stay the same.
+      if (running.impl.family === 'auth') this.deps.broker.flushAclCache();
       this.setState(slot, 'running');
     } catch (err) {
       // update is atomic: the instance still serves servingRevision's config.
