@@ -64,7 +64,7 @@ export const VERSION: string = (
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }, { serializers: safeLogSerializers }) as FastifyBaseLogger,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } },
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
   });
