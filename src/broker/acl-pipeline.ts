@@ -3,6 +3,7 @@ import mqttPacket from 'mqtt-packet';
 import { decideAsync, decideSync } from './acl-decision.js';
 import { type ClientState, stateOf } from './client-state.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { mountFilter, mountTopic, unmountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
 
 const NOT_AUTHORIZED = 0x87;
@@ -26,7 +27,9 @@ export interface AclHandlers {
 export function createAclHandlers(ctx: PipelineContext): AclHandlers {
   function publishDecided(client: Client, state: ClientState, packet: PublishPacket, allowed: boolean, callback: PublishCallback): void {
     if (allowed) {
-      const topic = ctx.hooks.chains.rewriteTopic.length === 0 ? packet.topic : rewriteTopic(ctx, state.info, 'publish', packet.topic);
+      // EMQX order: ACL saw the original topic; mount, then rewrite the mounted topic (mountpoint.ts).
+      const mounted = mountTopic(state.info.mountpoint, packet.topic);
+      const topic = ctx.hooks.chains.rewriteTopic.length === 0 ? mounted : rewriteTopic(ctx, state.info, 'publish', mounted);
       if (topic !== packet.topic) packet.topic = topic;
       callback(null);
       return;
@@ -109,13 +112,17 @@ export function createAclHandlers(ctx: PipelineContext): AclHandlers {
       // Subscriptions restored from a persistent session run before CONNACK; their topic was
       // rewritten when first subscribed, so only the ACL applies again.
       const restored = !client.connected;
-      const topic = restored ? subscription.topic : rewriteTopic(ctx, state.info, 'subscribe', subscription.topic);
-      const quick = decideSync(ctx, state, 'subscribe', topic);
+      // The ACL sees the unmounted filter; the subscription is made under the mountpoint. A restored
+      // one was stored mounted.
+      const mountpoint = state.info.mountpoint;
+      const aclTopic = restored ? unmountFilter(mountpoint, subscription.topic) : rewriteTopic(ctx, state.info, 'subscribe', subscription.topic);
+      const topic = restored ? subscription.topic : mountFilter(mountpoint, aclTopic);
+      const quick = decideSync(ctx, state, 'subscribe', aclTopic);
       if (quick !== undefined) {
         subscribeDecided(client, state, subscription, topic, restored, quick, callback);
         return;
       }
-      decideAsync(ctx, state, 'subscribe', topic, (allowed) =>
+      decideAsync(ctx, state, 'subscribe', aclTopic, (allowed) =>
         subscribeDecided(client, state, subscription, topic, restored, allowed, callback),
       );
     },

@@ -4,6 +4,7 @@ import { ClientState, attachState, connectOf, metaOfConn, rememberConnect } from
 import type { AuthDecision, ClientInfo } from './hooks.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { takeEnhancedAuthGrant } from './enhanced-auth.js';
+import { resolveMountpoint } from './mountpoint.js';
 
 /** MQTT 5 CONNACK reason -> the MQTT 3.1.1 return code aedes takes (it maps back for v5 clients). */
 export function connackReturnCode(reasonCode: number | undefined): number {
@@ -43,9 +44,13 @@ export function createAuthHandlers(ctx: PipelineContext): AuthHandlers {
       rememberConnect(client, undefined);
       const info = buildClientInfo(client, packet, username);
       const finish = (decision: AuthDecision | undefined): void => {
+        const mount = decision?.result === 'allow' ? resolveMountpoint(decision.mountpoint, info) : undefined;
+        // A mountpoint that would break tenant isolation (e.g. username `+` in `t/%u/`) refuses the client.
+        if (mount?.problem !== undefined) decision = { result: 'deny', reasonCode: 0x87, reason: mount.problem };
         const allowed = decision === undefined ? ctx.settings.allow_anonymous : decision.result === 'allow';
         if (allowed) {
           info.superuser = decision?.result === 'allow' && decision.superuser === true;
+          if (mount?.mountpoint !== undefined) info.mountpoint = mount.mountpoint;
           attachState(client, new ClientState(info, client));
           // A live session with this id is about to be closed by aedes: say why.
           const previous = ctx.clients.get(info.clientId);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { BrokerMetrics } from './broker-metrics.js';
 import { stateOf } from './client-state.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { mountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
 
 type Packet = { cmd: string; qos?: number; unsubscriptions?: string[] };
@@ -74,9 +75,11 @@ function countQosDeliveries(client: Client): void {
 
 function rewriteUnsubscribe(ctx: PipelineContext, client: Client, packet: Packet): void {
   const topics = packet.unsubscriptions;
-  if (topics === undefined || ctx.hooks.chains.rewriteTopic.length === 0) return;
   const info = stateOf(client)?.info ?? null;
+  const mountpoint = info?.mountpoint;
+  if (topics === undefined || (ctx.hooks.chains.rewriteTopic.length === 0 && mountpoint === undefined)) return;
+  // The same path as SUBSCRIBE: rewrite, then mount (mountpoint.ts).
   for (let i = 0; i < topics.length; i++) {
-    topics[i] = rewriteTopic(ctx, info, 'subscribe', topics[i]!);
+    topics[i] = mountFilter(mountpoint, rewriteTopic(ctx, info, 'subscribe', topics[i]!));
   }
 }

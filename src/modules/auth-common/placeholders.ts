@@ -21,7 +21,7 @@ export interface PlaceholderValues {
   access?: 1 | 2;
   /** ACL requests only (4.x %t). */
   topic?: string;
-  /** 4.x %m; modmq has no mountpoints yet, so empty unless a caller sets it. */
+  /** 4.x %m: the client's mountpoint once an auth module granted one (connected clients only). */
   mountpoint?: string;
 }
 
@@ -46,6 +46,7 @@ export function placeholderValues(request: ConnectRequest | { client: ClientInfo
   if (request.password !== undefined) values.password = request.password.toString('utf8');
   if (client.certCommonName !== undefined) values.cn = client.certCommonName;
   if (client.certSubject !== undefined) values.dn = client.certSubject;
+  if (client.mountpoint !== undefined) values.mountpoint = client.mountpoint;
   return values;
 }
 

@@ -29,8 +29,30 @@ export function connackReasonFor(status: number): number {
 }
 
 export function authDecision(answer: HttpAnswer): AuthDecision {
-  if (answer.status === 200) return isIgnore(answer.body) ? { result: 'ignore' } : { result: 'allow' };
+  if (answer.status === 200) {
+    if (isIgnore(answer.body)) return { result: 'ignore' };
+    const mountpoint = mountpointOf(answer.body);
+    return mountpoint === undefined ? { result: 'allow' } : { result: 'allow', mountpoint };
+  }
   return { result: 'deny', reasonCode: connackReasonFor(answer.status), reason: `auth request answered ${answer.status}` };
+}
+
+/**
+ * 4.x emqx_auth_http: a 200 body that is a JSON object with a `mountpoint` sets the client's
+ * mountpoint (`%c`/`%u` expanded by the broker). Any other body (not JSON, not an object, a
+ * mountpoint that is not a string, or empty) grants none.
+ */
+export function mountpointOf(body: string): string | undefined {
+  const text = body.trim();
+  if (!text.startsWith('{')) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const mountpoint = (json as { mountpoint?: unknown } | null)?.mountpoint;
+  return typeof mountpoint === 'string' && mountpoint.length > 0 ? mountpoint : undefined;
 }
 
 export function aclDecision(answer: HttpAnswer): AclDecision {

@@ -45,7 +45,7 @@ async function authenticate(backend: Backend, { client, password }: ConnectReque
   if (decision.result !== 'allow' || !superReq.enable) return decision;
   // Any failure of the superuser request just means "not a superuser" (4.x).
   const superAnswer = await ask(backend, 'superuser request', superReq, fillParams(superReq.params, clientValues(client)));
-  return superAnswer.ok && isSuperuser(superAnswer.value) ? { result: 'allow', superuser: true } : decision;
+  return superAnswer.ok && isSuperuser(superAnswer.value) ? { ...decision, superuser: true } : decision;
 }
 
 async function authorize(backend: Backend, client: ClientInfo, action: AclAction, topic: string): Promise<AclDecision> {

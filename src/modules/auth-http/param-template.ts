@@ -11,9 +11,10 @@ export function fillParams(params: Record<string, string>, values: PlaceholderVa
   return out;
 }
 
-/** The values of a connecting (with password) or connected client; %m is empty (no mountpoints yet). */
+/** The values of a connecting (with password) or connected client; %m is empty without a mountpoint. */
 export function clientValues(client: ClientInfo, password?: Buffer): PlaceholderValues {
-  return { ...placeholderValues(password === undefined ? { client } : { client, password }), mountpoint: '' };
+  const values = placeholderValues(password === undefined ? { client } : { client, password });
+  return { ...values, mountpoint: values.mountpoint ?? '' };
 }
 
 /** ACL values: access is 1 for subscribe and 2 for publish (4.x %A), %t the topic. */
