@@ -21,6 +21,7 @@ import { pskFromHooks, startTlsListener } from './listeners/tls.js';
 import { startWsListener } from './listeners/ws.js';
 import { tapPackets } from './packet-tap.js';
 import { attachEnhancedAuth } from './enhanced-auth.js';
+import { unmountOutgoing } from './mountpoint.js';
 import { interceptPublish } from './publish-intercept.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
@@ -106,7 +107,12 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     authorizeForward: (client: Client, packet: AedesPublishPacket) => {
       sent[packet.qos]?.inc();
       const state = stateOf(client);
-      if (state !== undefined) state.sent++;
+      if (state !== undefined) {
+        state.sent++;
+        const mountpoint = state.info.mountpoint;
+        // A mounted client sees its topics without the mountpoint (mountpoint.ts).
+        if (mountpoint !== undefined) unmountOutgoing(mountpoint, client as unknown as Parameters<typeof unmountOutgoing>[1], packet);
+      }
       return packet;
     },
   });

@@ -29,6 +29,11 @@ export interface ClientInfo {
   connectedAt: number;
   /** Set by an auth module that answered allow with superuser. */
   superuser: boolean;
+  /**
+   * The client's mountpoint (`%c`/`%u` already expanded), granted by the auth module that allowed
+   * it; absent when none. Topics the client uses are routed under this prefix (see mountpoint.ts).
+   */
+  mountpoint?: string;
 }
 
 export interface ConnectRequest {
@@ -37,7 +42,11 @@ export interface ConnectRequest {
 }
 
 export type AuthDecision =
-  | { result: 'allow'; superuser?: boolean }
+  /**
+   * mountpoint: a topic prefix for this client (EMQX `mountpoint`; `%c` client id and `%u`
+   * username are expanded at connect, left as is when undefined). Empty = none.
+   */
+  | { result: 'allow'; superuser?: boolean; mountpoint?: string }
   /** reasonCode: MQTT 5 CONNACK reason (0x86 bad credentials, 0x87 not authorized); mapped to 3.1.1. */
   | { result: 'deny'; reasonCode?: number; reason?: string }
   | { result: 'ignore' };
@@ -69,12 +78,27 @@ export interface PublishedMessage {
   properties?: Record<string, unknown>;
 }
 /**
- * Runs after ACL and topic rewrite, before retain handling and routing. 'stop': the broker neither
- * stores nor routes the message (the client still gets its PUBACK/PUBREC). Synchronous: hot path.
+ * A 'stop' that tells an MQTT 5 publisher why: for QoS 1/2 the PUBACK/PUBREC carries `reasonCode`
+ * (e.g. 0x90 Topic Name invalid, 0x97 Quota exceeded, 0x80 Unspecified error; 0x10 No matching
+ * subscribers for a success) and `reason` as Reason String unless the client set Request Problem
+ * Information = 0. QoS 0 and MQTT 3 publishers: the same as a plain 'stop'. A reasonCode of 0 is a
+ * plain 'stop'; a code that is not a PUBACK reason code is sent as 0x80.
+ */
+export interface MessagePublishStop {
+  stop: true;
+  reasonCode: number;
+  reason?: string;
+}
+export type MessagePublishResult = 'continue' | 'stop' | MessagePublishStop;
+
+/**
+ * Runs after ACL, the mountpoint and topic rewrite, before retain handling and routing. 'stop': the broker neither
+ * stores nor routes the message (the client still gets its PUBACK/PUBREC, with success unless the
+ * hook answered a {@link MessagePublishStop}). The first stop ends the chain. Synchronous: hot path.
  * Messages published through `BrokerApi.publish` do NOT run this chain (so a module that
  * re-publishes what it intercepted cannot loop); `client` is null for wills of unknown clients.
  */
-export type MessagePublishHook = (client: ClientInfo | null, message: PublishedMessage) => 'continue' | 'stop';
+export type MessagePublishHook = (client: ClientInfo | null, message: PublishedMessage) => MessagePublishResult;
 
 /** A retained message as the retained store keeps it. */
 export interface RetainedMessage {

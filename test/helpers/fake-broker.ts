@@ -18,6 +18,7 @@ import type {
   HookRegistry,
   HookScope,
   MessagePublishHook,
+  MessagePublishResult,
   PskLookupHook,
   PublishedMessage,
   RetainedStore,
@@ -41,8 +42,13 @@ export interface FakeBroker {
   authorize(client: ClientInfo, action: AclAction, topic: string): Promise<AclDecision>;
   /** Each hook gets the previous hook's output. */
   rewrite(client: ClientInfo | null, action: AclAction, topic: string): string;
-  /** Runs the messagePublish chain in order; the first 'stop' wins (later hooks do not run). */
+  /**
+   * Runs the messagePublish chain in order; the first stop wins (later hooks do not run). Any stop,
+   * plain or with a reason code, reads 'stop' here: see messagePublishResult for the code.
+   */
   messagePublish(client: ClientInfo | null, message: PublishedMessage): 'continue' | 'stop';
+  /** Same chain, but returns the first stop as the hook answered it ('stop' or `{ stop, reasonCode, reason }`). */
+  messagePublishResult(client: ClientInfo | null, message: PublishedMessage): MessagePublishResult;
   /** The retained store the broker would use (first in module order), if any. */
   retainedStore(): RetainedStore | undefined;
   /** Total registered hooks (to assert cleanup). */
@@ -232,7 +238,13 @@ export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
       return current;
     },
     messagePublish(client, message) {
-      for (const hook of registry.chain('messagePublish')) if (hook(client, message) === 'stop') return 'stop';
+      return fake.messagePublishResult(client, message) === 'continue' ? 'continue' : 'stop';
+    },
+    messagePublishResult(client, message) {
+      for (const hook of registry.chain('messagePublish')) {
+        const result = hook(client, message);
+        if (result === 'stop' || (typeof result === 'object' && result.stop === true)) return result;
+      }
       return 'continue';
     },
     retainedStore: () => registry.chain('retainedStore')[0],

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClientInfo, MessagePublishHook, PublishedMessage } from '../../broker/hooks.js';
+import type { ClientInfo, MessagePublishHook, MessagePublishStop, PublishedMessage } from '../../broker/hooks.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { DELAYED_PREFIX, parseDelayedTopic } from './delayed-topic.js';
 import { DelayedStore } from './delayed-store.js';
@@ -13,6 +13,10 @@ export interface DelayedPublishConfig {
 
 export const DELAYED_DB_FILE = 'delayed.db';
 const DOLLAR = 0x24;
+// MQTT 5 PUBACK/PUBREC reason codes for a refused message (QoS 0 and MQTT 3: dropped, logged).
+export const TOPIC_NAME_INVALID = 0x90;
+export const QUOTA_EXCEEDED = 0x97;
+export const UNSPECIFIED_ERROR = 0x80;
 
 type Result = 'stored' | 'published' | 'invalid' | 'dropped_full' | 'publish_failed';
 
@@ -76,19 +80,21 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
       onPublished: (_m, error) => count(error === undefined ? 'published' : 'publish_failed'),
     });
 
-    const intake = (client: ClientInfo | null, message: PublishedMessage): 'stop' => {
+    // A held message keeps the success ack (0x00; MQTT 5 would allow 0x10, EMQX sends 0x00).
+    const intake = (client: ClientInfo | null, message: PublishedMessage): 'stop' | MessagePublishStop => {
       const now = Date.now();
       const parsed = parseDelayedTopic(message.topic, now);
       const clientId = client?.clientId ?? null;
       if (parsed.kind !== 'delayed') {
         count('invalid');
-        ctx.log.warn({ clientId, topic: message.topic, reason: parsed.kind === 'invalid' ? parsed.reason : 'not delayed' }, 'delayed publish rejected: invalid interval or topic');
-        return 'stop';
+        const reason = parsed.kind === 'invalid' ? parsed.reason : 'not a $delayed topic';
+        ctx.log.warn({ clientId, topic: message.topic, reason }, 'delayed publish rejected: invalid interval or topic');
+        return { stop: true, reasonCode: TOPIC_NAME_INVALID, reason: `invalid $delayed topic: ${reason}` };
       }
       if (max > 0 && store.count() >= max) {
         count('dropped_full');
         ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached');
-        return 'stop';
+        return { stop: true, reasonCode: QUOTA_EXCEEDED, reason: `max_delayed_messages (${max}) reached` };
       }
       store.insert({
         topic: parsed.topic,
@@ -113,7 +119,7 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
       } catch (error) {
         // A store failure must not let the $delayed topic through to subscribers.
         ctx.log.error({ err: error, topic }, 'delayed publish could not store the message; dropped');
-        return 'stop';
+        return { stop: true, reasonCode: UNSPECIFIED_ERROR, reason: 'delayed message could not be stored' };
       }
     };
 
