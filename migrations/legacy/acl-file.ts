@@ -11,24 +11,11 @@
 import type { AclRule, AclTopic, AclWho, LegacyNode } from '../../src/migrator/legacy-node.js';
 import { parseAclConf } from '../../src/migrator/readers/acl-conf.js';
 import { versionNumber } from './auth-common.js';
+import type { AclRuleConfig, AclTopicConfig, AclWhoConfig } from '../../src/modules/acl-file/config.js';
 import type { ForwardResult, KeyOutcome, LegacyMapping } from './mapping.js';
 
-export type AclWhoConfig =
-  | { kind: 'all' }
-  | { kind: 'user' | 'client'; value: string }
-  | { kind: 'user' | 'client'; all: true }
-  | { kind: 'ipaddr'; cidr: string }
-  | { kind: 'ipaddrs'; cidrs: string[] }
-  | { kind: 'and' | 'or'; of: AclWhoConfig[] };
-
-export type AclTopicConfig = { filter: string } | { eq: string };
-
-export interface AclRuleConfig {
-  permission: 'allow' | 'deny';
-  who: AclWhoConfig;
-  access: 'publish' | 'subscribe' | 'pubsub';
-  topics?: AclTopicConfig[];
-}
+// The module's own config types: one shape for the migrator and the acl-file module.
+export type { AclRuleConfig, AclTopicConfig, AclWhoConfig } from '../../src/modules/acl-file/config.js';
 
 export function whoConfig(who: AclWho): AclWhoConfig {
   switch (who.kind) {
