@@ -4,12 +4,13 @@
  * in `after`. A watchdog kills the server and removes the dir if the test process dies.
  */
 import { type ChildProcess, spawn, execFile } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from '../free-port.js';
+import { safeRead, watchdog } from './process.js';
 
 const run = promisify(execFile);
 
@@ -32,13 +33,6 @@ export interface MariaDbServer {
   stop(): Promise<void>;
 }
 
-/** Kills `pid` and removes `dir` once `parent` is gone (test runner killed, crash). */
-function watchdog(pid: number, dir: string): ChildProcess {
-  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null; rm -rf '${dir}'`;
-  const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
-  child.unref();
-  return child;
-}
 
 async function until(ready: () => Promise<boolean>, dead: () => string | undefined, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -192,10 +186,3 @@ export async function startMariaDb(options: { database?: string; user?: string; 
   };
 }
 
-function safeRead(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
+import { killProcess as kill } from './process.js';
 
 export interface RedisServer {
   readonly host: string;
@@ -140,10 +141,3 @@ function waitReady(proc: ChildProcess, port: number, password: string | undefine
   });
 }
 
-async function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
-  });
-}

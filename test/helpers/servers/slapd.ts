@@ -14,6 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from '../free-port.js';
+import { killProcess } from './process.js';
+
+// SIGTERM lets mdb close cleanly so a restart reopens the same database.
+const kill = (proc: ChildProcess): Promise<void> => killProcess(proc, 'SIGTERM');
 
 export interface LdapEntry {
   dn: string;
@@ -231,16 +235,3 @@ function waitListening(proc: ChildProcess, port: number): Promise<void> {
   });
 }
 
-async function kill(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    // A slapd that ignores SIGTERM (stuck) is killed hard; the timer never outlives the process.
-    const hard = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-    proc.once('exit', () => {
-      clearTimeout(hard);
-      resolve();
-    });
-    // SIGTERM lets mdb close cleanly so a restart reopens the same database.
-    proc.kill('SIGTERM');
-  });
-}
