@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { freePort } from '../free-port.js';
-import { safeRead, watchdog } from './process.js';
+import { safeRead, waitStopped, watchdog } from './process.js';
 
 const run = promisify(execFile);
 
@@ -165,7 +165,10 @@ export async function startMariaDb(options: { database?: string; user?: string; 
       }
     },
     pause() {
-      if (child?.pid && exited === undefined) process.kill(child.pid, 'SIGSTOP');
+      if (child?.pid && exited === undefined) {
+        process.kill(child.pid, 'SIGSTOP');
+        waitStopped(child.pid);
+      }
     },
     resume() {
       if (child?.pid && exited === undefined) process.kill(child.pid, 'SIGCONT');

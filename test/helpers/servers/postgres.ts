@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../free-port.js';
-import { safeRead, watchdog } from './process.js';
+import { safeRead, waitStopped, watchdog } from './process.js';
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -181,6 +181,7 @@ export async function startPostgres(options: { database?: string; user?: string;
           /* gone */
         }
       }
+      for (const pid of paused) waitStopped(pid);
     },
     resume() {
       for (const pid of paused.splice(0)) {

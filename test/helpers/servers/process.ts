@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /**
  * Kills `pid` and removes `dir` once this test process is gone (runner killed, crash), so a server
  * never outlives its test.
@@ -36,4 +38,17 @@ export async function killProcess(proc: ChildProcess, signal: NodeJS.Signals = '
     });
     proc.kill(signal);
   });
+}
+
+/**
+ * Waits (bounded, ~2 s) until `pid` is really stopped after a SIGSTOP: the signal is delivered
+ * asynchronously, and a test that freezes a backend must not race a reply still being written.
+ */
+export function waitStopped(pid: number): void {
+  for (let i = 0; i < 400; i++) {
+    const stat = safeRead(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    if (state === 'T' || state === 't' || stat === '') return;
+    Atomics.wait(pause, 0, 0, 5);
+  }
 }
