@@ -6,6 +6,7 @@
  * ... one round after another, fresh brokers each round), then prints medians and ratios against
  * bare aedes and writes bench/results/<timestamp>.json. Prints figures; never asserts timing.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem, release, platform } from 'node:os';
@@ -16,6 +17,24 @@ import { LoadGenerator } from './lib/load-client.js';
 import { formatComparison, formatTable, summarize, type Metrics, type RunRecord, type Summary } from './lib/report.js';
 import { buildScenarios, type Scenario } from './lib/scenarios.js';
 import { MOSQUITTO_TARGET, NODE_TARGETS, mosquittoInstalled, type RunningTarget, type TargetSpec } from './lib/targets.js';
+
+// `--only <name> [its flags]`: run one of the separate bench scripts instead of the broker table.
+const ONLY: Record<string, string> = {
+  'hot-change': 'hot-change.ts', validate: 'validate.ts', profile: 'profile.ts',
+  migrate: 'migrate.ts', retainer: 'retainer.ts', 'auth-chain': 'auth-chain.ts',
+};
+const onlyAt = process.argv.indexOf('--only');
+if (onlyAt >= 0) {
+  const name = process.argv[onlyAt + 1] ?? '';
+  const script = ONLY[name];
+  if (script === undefined) {
+    console.error(`--only needs one of: ${Object.keys(ONLY).join(', ')}`);
+    process.exit(2);
+  }
+  const rest = [...process.argv.slice(2, onlyAt), ...process.argv.slice(onlyAt + 2)];
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...rest], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
 
 const BASELINE = 'aedes';
 const HOST = '127.0.0.1';
@@ -34,7 +53,8 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--rounds N] [--targets ${[...NODE_TARGETS, MOSQUITTO_TARGET].map((t) => t.id).join(',')}]
-                        [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N]`);
+                        [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N]
+       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain [that script's flags]`);
   process.exit(0);
 }
 

@@ -73,8 +73,10 @@ export async function runValidate(files: readonly string[], options: ValidateOpt
       return 2;
     }
   }
+  // Built once for the run: the module types' semantic checks for every file.
+  const withRegistry: ValidateOptions = { ...options, registry: options.registry ?? buildModuleRegistry() };
   const reports: FileReport[] = [];
-  for (const file of files) reports.push(await validateFile(file, options, catalog));
+  for (const file of files) reports.push(await validateFile(file, withRegistry, catalog));
   io.stdout.write(render(reports, format));
   if (reports.some((r) => r.error !== undefined)) return 2;
   return reports.every((r) => r.valid) ? 0 : 1;
