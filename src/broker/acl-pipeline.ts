@@ -5,6 +5,7 @@ import { type ClientState, stateOf } from './client-state.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { mountFilter, mountTopic, unmountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
+import { fromSharedKey, toSharedKey } from './shared-subscriptions-topic.js';
 
 const NOT_AUTHORIZED = 0x87;
 // One shared instance: aedes only reads `.message` (v5 reason string).
@@ -115,8 +116,12 @@ export function createAclHandlers(ctx: PipelineContext): AclHandlers {
       // The ACL sees the unmounted filter; the subscription is made under the mountpoint. A restored
       // one was stored mounted.
       const mountpoint = state.info.mountpoint;
-      const aclTopic = restored ? unmountFilter(mountpoint, subscription.topic) : rewriteTopic(ctx, state.info, 'subscribe', subscription.topic);
-      const topic = restored ? subscription.topic : mountFilter(mountpoint, aclTopic);
+      // A shared subscription (its private key): rewrite, ACL and mount apply to the inner filter.
+      const shared = fromSharedKey(subscription.topic);
+      const given = shared === undefined ? subscription.topic : shared.shared.filter;
+      const aclTopic = restored ? unmountFilter(mountpoint, given) : rewriteTopic(ctx, state.info, 'subscribe', given);
+      const mounted = restored ? given : mountFilter(mountpoint, aclTopic);
+      const topic = shared === undefined ? mounted : toSharedKey(shared.clientId, { group: shared.shared.group, filter: mounted });
       const quick = decideSync(ctx, state, 'subscribe', aclTopic);
       if (quick !== undefined) {
         subscribeDecided(client, state, subscription, topic, restored, quick, callback);

@@ -26,6 +26,8 @@ import { interceptPublish } from './publish-intercept.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
+import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
+import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
 
@@ -34,11 +36,17 @@ export interface BrokerOptions {
   log: Logger;
   metrics: Registry;
   settings: ClusterSettings;
+  /** Node config `mqtt.shared_subscription_strategy`; default round_robin. */
+  sharedSubscriptionStrategy?: SharedStrategy;
+  /** Shared-subscription groups backend (cluster); default in-memory. */
+  sharedGroups?: SharedGroups;
 }
 
 export interface Broker {
   readonly api: BrokerApi;
   readonly hooks: HookRegistry;
+  /** Shared subscriptions ($share/$queue) of this node. */
+  readonly shared: SharedSubscriptions;
   /** Cluster policy, applied live (flushes ACL caches). */
   setSettings(settings: ClusterSettings): void;
   /** Starts the enabled listeners; port 0 = a free port. Resolves with the bound ports. */
@@ -121,6 +129,10 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);
+  const shared = attachSharedSubscriptions(broker, ctx, {
+    strategy: options.sharedSubscriptionStrategy ?? 'round_robin',
+    ...(options.sharedGroups !== undefined ? { groups: options.sharedGroups } : {}),
+  });
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
@@ -140,6 +152,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   return {
     api: createInternalApi(options.nodeName, broker, ctx, flushAclCaches),
     hooks,
+    shared,
 
     setSettings(settings) {
       ctx.settings = settings;

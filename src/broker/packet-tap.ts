@@ -5,8 +5,9 @@ import { stateOf } from './client-state.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { mountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
+import { isSharedKey, parseSharedFilter, toSharedKey } from './shared-subscriptions-topic.js';
 
-type Packet = { cmd: string; qos?: number; unsubscriptions?: string[] };
+type Packet = { cmd: string; qos?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
 type Listener = (this: unknown, packet: Packet) => void;
 type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
 
@@ -41,6 +42,9 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
         if (state !== undefined) state.acked++;
         break;
       }
+      case 'subscribe':
+        renameShared(client, packet);
+        break;
       case 'unsubscribe':
         rewriteUnsubscribe(ctx, client, packet);
         break;
@@ -73,13 +77,34 @@ function countQosDeliveries(client: Client): void {
   };
 }
 
+/** `$share/g/f` and `$queue/f` go to aedes under their private key (shared-subscriptions-topic.ts). */
+function renameShared(client: Client, packet: Packet): void {
+  const subs = packet.subscriptions;
+  if (subs === undefined) return;
+  for (let i = 0; i < subs.length; i++) {
+    const sub = subs[i]!;
+    // A client-sent NUL filter could pose as a key: leave it to aedes' validation by making it empty.
+    if (isSharedKey(sub.topic)) sub.topic = '';
+    const shared = parseSharedFilter(sub.topic);
+    if (shared !== undefined) sub.topic = toSharedKey(client.id, shared);
+  }
+}
+
 function rewriteUnsubscribe(ctx: PipelineContext, client: Client, packet: Packet): void {
   const topics = packet.unsubscriptions;
+  if (topics === undefined) return;
   const info = stateOf(client)?.info ?? null;
   const mountpoint = info?.mountpoint;
-  if (topics === undefined || (ctx.hooks.chains.rewriteTopic.length === 0 && mountpoint === undefined)) return;
-  // The same path as SUBSCRIBE: rewrite, then mount (mountpoint.ts).
+  const rewrite = ctx.hooks.chains.rewriteTopic.length > 0 || mountpoint !== undefined;
+  // The same path as SUBSCRIBE: rewrite, then mount (mountpoint.ts); shared: the inner filter.
   for (let i = 0; i < topics.length; i++) {
-    topics[i] = mountFilter(mountpoint, rewriteTopic(ctx, info, 'subscribe', topics[i]!));
+    const topic = topics[i]!;
+    const shared = parseSharedFilter(topic);
+    if (shared !== undefined) {
+      const inner = rewrite ? mountFilter(mountpoint, rewriteTopic(ctx, info, 'subscribe', shared.filter)) : shared.filter;
+      topics[i] = toSharedKey(client.id, { group: shared.group, filter: inner });
+    } else if (rewrite) {
+      topics[i] = mountFilter(mountpoint, rewriteTopic(ctx, info, 'subscribe', topic));
+    }
   }
 }

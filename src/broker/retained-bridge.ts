@@ -67,14 +67,14 @@ function storedProperties(properties: Record<string, unknown> | undefined): Reco
   return out;
 }
 
-/** Retained messages for a SUBSCRIBE's filters as aedes packets; shared filters get none. */
+/** Retained messages for a SUBSCRIBE's filters as aedes packets; shared filters (and their NUL-prefixed keys) get none. */
 function* retainedPackets(ctx: PipelineContext, patterns: string[]): Generator<RetainPacket> {
   const store = currentStore(ctx);
   if (store === undefined) return;
   const seen = new Map<string, RetainedMessage>();
   const now = Date.now();
   for (const pattern of patterns) {
-    if (pattern.startsWith('$share/') || pattern.startsWith('$queue/')) continue;
+    if (pattern.startsWith('$share/') || pattern.startsWith('$queue/') || pattern.charCodeAt(0) === 0) continue;
     let found: RetainedMessage[];
     try {
       found = store.match(pattern);
