@@ -17,6 +17,10 @@ export interface NodeConfig {
   api: { bind: string; port: number };
   /** $SYS publishing; optional so hand-built configs (tests) may omit it: default interval 1m. */
   sys?: { interval: string };
+  /** MQTT behaviour; optional so hand-built configs (tests) may omit it: default round_robin. */
+  mqtt?: { shared_subscription_strategy: 'random' | 'round_robin' | 'sticky' | 'hash_clientid' | 'hash_topic' };
+  /** Config store backend; absent = sqlite (a single node). */
+  cluster?: ClusterConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
 
@@ -44,3 +48,10 @@ export interface WsListenerConfig extends TcpListenerConfig {
 export type WssListenerConfig = WsListenerConfig & Partial<TlsOptions>;
 
 export type ListenerKind = keyof NodeConfig['listeners'];
+
+export interface ClusterConfig {
+  backend: 'sqlite' | 'redis';
+  /** Required with backend redis. */
+  url?: string;
+  name: string;
+}

@@ -17,6 +17,7 @@ import { createModuleService } from '../modules/runtime/module-service-impl.js';
 import { Reconciler } from '../modules/runtime/reconciler.js';
 import { createSchemaCatalog } from '../schema/index.js';
 import { openNodeDatabase } from '../store/node-database.js';
+import { openClusterStore } from './cluster-store.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -48,21 +49,24 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
 
   const catalog = await createSchemaCatalog();
   const database = openNodeDatabase(dataDir);
+  // The cluster document: SQLite alone, or Redis shared by the cluster (credentials stay in SQLite).
+  const store = await openClusterStore(config, database, log.child({ part: 'store' }));
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'modmq_process_' });
 
   const startedAt = Date.now();
   // A fresh store gets the default modules (the retainer) as revision 1.
-  const current = await ensureInitialDocument(database.store);
+  const current = await ensureInitialDocument(store);
   const broker = await createBroker({
     nodeName: config.node.name,
     log: log.child({ part: 'broker' }),
     metrics,
     settings: current.document.settings,
+    sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
   });
   const registry = buildModuleRegistry();
   const reconciler = new Reconciler({
-    store: database.store,
+    store: store,
     catalog,
     registry,
     hooks: broker.hooks,
@@ -81,6 +85,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   };
   try {
     cleanup.push(() => database.close());
+    if (store !== database.store) cleanup.push(() => store.close());
     cleanup.push(() => broker.close());
     await reconciler.start();
     cleanup.push(() => reconciler.stop());
@@ -100,7 +105,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     if (generatedPassword !== undefined) {
       options.print(`Generated the API password for user "admin" (shown once, only its hash is stored): ${generatedPassword}`);
     }
-    const service = createModuleService({ store: database.store, catalog, registry });
+    const service = createModuleService({ store: store, catalog, registry });
     const api = await buildApi({
       service,
       status: () => reconciler.status(),
@@ -111,7 +116,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       credentials,
       log: log.child({ part: 'api' }),
       nodeName: config.node.name,
-      store: database.store,
+      store: store,
       isImplemented: (type) => registry.has(type),
       services: reconciler.services,
     });

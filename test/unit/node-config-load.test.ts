@@ -51,6 +51,7 @@ describe('loadNodeConfig', () => {
       },
       api: { bind: '0.0.0.0', port: 18083 },
       sys: { interval: '1m' },
+      mqtt: { shared_subscription_strategy: 'round_robin' },
       log: { level: 'info' },
     });
   });
@@ -187,5 +188,21 @@ describe('MODMQ_* environment variables', () => {
     assert.equal(parseEnvValue('01'), '01');
     assert.equal(parseEnvValue('1883x'), '1883x');
     assert.equal(parseEnvValue('modmq@127.0.0.1'), 'modmq@127.0.0.1');
+  });
+});
+
+describe('cluster backend', () => {
+  test('redis needs a redis:// url; sqlite (the default) needs nothing', async () => {
+    await assert.rejects(loadNodeConfig({ ...base, env: { MODMQ_CLUSTER__BACKEND: 'redis' } }), (err: unknown) => {
+      assert.ok(err instanceof ModmqError);
+      assert.ok(err.problems.some((p) => p.pointer.startsWith('/cluster')), JSON.stringify(err.problems));
+      return true;
+    });
+    const c = await loadNodeConfig({
+      ...base,
+      env: { MODMQ_CLUSTER__BACKEND: 'redis', MODMQ_CLUSTER__URL: 'redis://127.0.0.1:6379' },
+    });
+    assert.deepEqual(c.cluster, { backend: 'redis', url: 'redis://127.0.0.1:6379', name: 'modmq' });
+    assert.equal((await loadNodeConfig(base)).cluster, undefined);
   });
 });
