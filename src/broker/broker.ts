@@ -113,7 +113,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     authorizeSubscribe: acl.authorizeSubscribe,
     // Called once per delivery about to be written: the cheapest place to count sent messages.
     authorizeForward: (client: Client, packet: AedesPublishPacket) => {
-      sent[packet.qos]?.inc();
+      sent.add(packet.qos);
       const state = stateOf(client);
       if (state !== undefined) {
         state.sent++;

@@ -31,7 +31,7 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
   parser.on('packet', function tap(this: unknown, packet: Packet) {
     switch (packet.cmd) {
       case 'publish': {
-        received[packet.qos ?? 0]?.inc();
+        received.add(packet.qos ?? 0);
         const state = stateOf(client);
         if (state !== undefined) state.received++;
         break;
