@@ -1,5 +1,5 @@
 /**
- * A fake broker for unit tests: a real {@link HookRegistry} (ordered chains, scopes) and a
+ * A fake broker for unit tests: the broker's real hook registry (ordered chains, scopes) and a
  * {@link BrokerApi} that records what modules publish and subscribe instead of routing.
  * Chains run in module order (setOrder), then registration order; unknown ids run last.
  */
@@ -8,23 +8,14 @@ import type {
   AclAction,
   AclDecision,
   AuthDecision,
-  AuthenticateHook,
-  AuthorizeHook,
-  ClientConnectedHook,
-  ClientDisconnectedHook,
   ClientInfo,
   ConnectRequest,
-  EnhancedAuthHook,
   HookRegistry,
-  HookScope,
-  MessagePublishHook,
   MessagePublishResult,
-  PskLookupHook,
   PublishedMessage,
   RetainedStore,
-  RewriteTopicHook,
-  Unhook,
 } from '../../src/broker/hooks.js';
+import { BrokerHookRegistry, type HookKind } from '../../src/broker/hook-registry.js';
 import { DEFAULT_SETTINGS, type ClusterSettings } from '../../src/store/cluster-document.js';
 
 export interface FakeBroker {
@@ -60,103 +51,22 @@ export interface FakeBroker {
   setSettings(s: ClusterSettings): void;
 }
 
-interface HookMap {
-  authenticate: AuthenticateHook;
-  authorize: AuthorizeHook;
-  rewriteTopic: RewriteTopicHook;
-  clientConnected: ClientConnectedHook;
-  clientDisconnected: ClientDisconnectedHook;
-  messagePublish: MessagePublishHook;
-  retainedStore: RetainedStore;
-  pskLookup: PskLookupHook;
-  enhancedAuth: EnhancedAuthHook;
-}
-type HookKind = keyof HookMap;
-
-interface Entry<K extends HookKind> {
-  moduleId: string;
-  seq: number;
-  fn: HookMap[K];
-}
-
-/** Ordered hook chains keyed by module id; exported so runtime tests can use it without the broker. */
-export class FakeHookRegistry implements HookRegistry {
-  private order: string[] = [];
-  private seq = 0;
-  private readonly chains: { [K in HookKind]: Entry<K>[] } = {
-    authenticate: [],
-    authorize: [],
-    rewriteTopic: [],
-    clientConnected: [],
-    clientDisconnected: [],
-    messagePublish: [],
-    retainedStore: [],
-    pskLookup: [],
-    enhancedAuth: [],
-  };
+/**
+ * The broker's own registry (same ordering, scopes and checks), plus what runtime tests inspect:
+ * every setOrder call and a chain by kind.
+ */
+export class FakeHookRegistry extends BrokerHookRegistry {
   /** Every setOrder call, for assertions. */
   readonly orderCalls: string[][] = [];
 
-  scope(moduleId: string): HookScope {
-    const unhooks = new Set<Unhook>();
-    let disposed = false;
-    const add = <K extends HookKind>(kind: K, fn: HookMap[K]): Unhook => {
-      // Like the real registry: a stopped instance must not register again.
-      if (disposed) throw new Error(`hook scope of module ${moduleId} is disposed`);
-      const entry: Entry<K> = { moduleId, seq: this.seq++, fn };
-      (this.chains[kind] as Entry<K>[]).push(entry);
-      const unhook: Unhook = () => {
-        const chain = this.chains[kind] as Entry<K>[];
-        const i = chain.indexOf(entry);
-        if (i >= 0) chain.splice(i, 1);
-        unhooks.delete(unhook);
-      };
-      unhooks.add(unhook);
-      return unhook;
-    };
-    return {
-      authenticate: (fn) => add('authenticate', fn),
-      authorize: (fn) => add('authorize', fn),
-      rewriteTopic: (fn) => add('rewriteTopic', fn),
-      clientConnected: (fn) => add('clientConnected', fn),
-      clientDisconnected: (fn) => add('clientDisconnected', fn),
-      messagePublish: (fn) => add('messagePublish', fn),
-      retainedStore: (store) => add('retainedStore', store),
-      pskLookup: (fn) => add('pskLookup', fn),
-      enhancedAuth: (fn) => add('enhancedAuth', fn),
-      dispose: () => {
-        disposed = true;
-        for (const u of [...unhooks]) u();
-      },
-    };
-  }
-
-  setOrder(moduleIds: readonly string[]): void {
-    this.order = [...moduleIds];
+  override setOrder(moduleIds: readonly string[]): void {
+    super.setOrder(moduleIds);
     this.orderCalls.push([...moduleIds]);
   }
 
-  /** The chain of one kind, sorted by module order then registration order. */
-  chain<K extends HookKind>(kind: K): HookMap[K][] {
-    const rank = (id: string): number => {
-      const i = this.order.indexOf(id);
-      return i < 0 ? Number.MAX_SAFE_INTEGER : i;
-    };
-    return [...(this.chains[kind] as Entry<K>[])]
-      .sort((a, b) => rank(a.moduleId) - rank(b.moduleId) || a.seq - b.seq)
-      .map((e) => e.fn);
-  }
-
-  /** Module ids that have at least one hook of `kind`, in chain order. */
-  moduleIds(kind?: HookKind): string[] {
-    const kinds: HookKind[] = kind ? [kind] : (Object.keys(this.chains) as HookKind[]);
-    const ids = new Set<string>();
-    for (const k of kinds) for (const e of this.chains[k]) ids.add(e.moduleId);
-    return [...ids];
-  }
-
-  count(): number {
-    return Object.values(this.chains).reduce((n, c) => n + c.length, 0);
+  /** The chain of one kind, in module order then registration order. */
+  chain<K extends HookKind>(kind: K): BrokerHookRegistry['chains'][K] {
+    return this.chains[kind];
   }
 }
 
@@ -248,7 +158,7 @@ export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
       return 'continue';
     },
     retainedStore: () => registry.chain('retainedStore')[0],
-    hookCount: () => registry.count(),
+    hookCount: () => registry.size(),
   };
   return fake;
 }
