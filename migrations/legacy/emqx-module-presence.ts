@@ -7,6 +7,7 @@ import type { ConfSetting, Location } from '../../src/migrator/legacy-node.js';
 import { int } from './codecs.js';
 import { defineMapping } from './define-mapping.js';
 import type { ForwardContext, ForwardResult, LegacyMapping } from './mapping.js';
+import { applyEnableFlag } from './enable-flag.js';
 import { enterpriseKeys } from './enterprise-config.js';
 
 const base = defineMapping({
@@ -22,14 +23,7 @@ function forward(settings: readonly ConfSetting[], ctx: ForwardContext): Forward
   const result = base.forward(settings, ctx);
   for (const s of settings) {
     if (s.key !== 'module.presence') continue;
-    const outcome = result.keys.find((k) => k.key === s.key)!;
-    if (s.value === 'on' || s.value === 'off') {
-      result.enabled = s.value === 'on';
-      Object.assign(outcome, { class: 'mapped', target: 'presence#', reason: `enables the module (4.0 flag): ${s.value}` });
-    } else {
-      outcome.reason = `invalid flag ${JSON.stringify(s.value)} (expected on or off)`;
-      result.warnings.push({ code: 'invalid-value', message: `${s.key}: ${outcome.reason}`, location: s.location });
-    }
+    applyEnableFlag(s, result.keys.find((k) => k.key === s.key)!, result, 'presence');
   }
   const qos = result.config?.['qos'];
   if (qos !== undefined && (typeof qos !== 'number' || qos < 0 || qos > 2)) {

@@ -12,6 +12,7 @@ import type { RewriteRuleConfig } from '../../src/modules/topic-rewrite/rule.js'
 import { CodecError } from './codecs.js';
 import type { ConfLine, ForwardContext, ForwardResult, KeyOutcome, LegacyMapping } from './mapping.js';
 import { idsForArrayOrder, listOrderRule, orderDependsOnVersion, orderItems, type NumberedItem } from './numbered-order.js';
+import { applyEnableFlag } from './enable-flag.js';
 import { enterpriseKeys, isRecord } from './enterprise-config.js';
 
 const TYPE = 'topic-rewrite';
@@ -46,14 +47,7 @@ function forward(settings: readonly ConfSetting[], ctx: ForwardContext): Forward
     const outcome: KeyOutcome = { key: setting.key, location: setting.location, class: 'not-mapped' };
     result.keys.push(outcome);
     if (setting.key === 'module.rewrite') {
-      // 4.0: `module.rewrite = on|off` is the enable switch.
-      if (setting.value === 'on' || setting.value === 'off') {
-        result.enabled = setting.value === 'on';
-        Object.assign(outcome, { class: 'mapped', target: `${TYPE}#`, reason: `enables the module (4.0 flag): ${setting.value}` });
-      } else {
-        outcome.reason = `invalid flag ${JSON.stringify(setting.value)} (expected on or off)`;
-        result.warnings.push({ code: 'invalid-value', message: `${setting.key}: ${outcome.reason}`, location: setting.location });
-      }
+      applyEnableFlag(setting, outcome, result, TYPE);
       return;
     }
     const m = KEY_RE.exec(setting.key);
