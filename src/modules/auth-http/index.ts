@@ -8,6 +8,7 @@ import { aclDecision, authDecision, isSuperuser } from './decisions.js';
 import { HttpClient } from './http-client.js';
 import { aclValues, clientValues, fillParams } from './param-template.js';
 import { buildRequest } from './request-builder.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export type { AuthHttpConfig } from './config.js';
 
@@ -76,13 +77,7 @@ export const authHttp: ModuleType<AuthHttpConfig> = {
         problems.push({ pointer: `/${name}/url`, keyword: 'format', message: `url ${(err as Error).message}` });
       }
     }
-    for (const key of ['request_timeout', 'connect_timeout'] as const) {
-      try {
-        if (!(parseDurationMs(config[key]) > 0)) throw new Error('must be greater than 0');
-      } catch (err) {
-        problems.push({ pointer: `/${key}`, keyword: 'minimum', message: `${key} ${(err as Error).message}` });
-      }
-    }
+    for (const key of ['request_timeout', 'connect_timeout'] as const) problems.push(...positiveDuration(`/${key}`, config[key]));
     return problems;
   },
 

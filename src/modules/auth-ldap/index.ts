@@ -7,6 +7,7 @@ import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/modul
 import { LdapAuth, type LdapAuthRules } from './ldap-auth.js';
 import { LdapsDirectory, type LdapDirectoryConfig } from './ldap-directory.js';
 import { isAttributeName } from './ldap-filter.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export interface AuthLdapConfig extends LdapDirectoryConfig, LdapAuthRules {
   timeout: string;
@@ -46,11 +47,7 @@ export const authLdap: ModuleType<AuthLdapConfig> = {
     (config.filters ?? []).forEach((f, i) => {
       if (!isAttributeName(f.key)) problems.push({ pointer: `/filters/${i}/key`, keyword: 'format', message: `${JSON.stringify(f.key)} is not an attribute name` });
     });
-    try {
-      if (!(parseDurationMs(config.timeout) > 0)) throw new Error('must be greater than 0');
-    } catch (err) {
-      problems.push({ pointer: '/timeout', keyword: 'minimum', message: `timeout ${(err as Error).message}` });
-    }
+    problems.push(...positiveDuration('/timeout', config.timeout));
     return problems;
   },
 

@@ -7,6 +7,7 @@ import { MongoAuth, type MongoAuthRules } from './mongo-auth.js';
 import { MongoDriverStore, type MongoConnectionConfig } from './mongo-driver-store.js';
 import { selectorProblem } from './mongo-selector.js';
 import type { MongoStore } from './user-collection.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export interface AuthMongodbConfig extends MongoConnectionConfig, MongoAuthRules {
   query_timeout: string;
@@ -51,11 +52,7 @@ export function createAuthMongodbType(openStore: MongoStoreFactory): ModuleType<
       if (config.srv_record && config.servers.length > 1) {
         problems.push({ pointer: '/servers', keyword: 'maxItems', message: 'srv_record resolves one host' });
       }
-      try {
-        if (!(parseDurationMs(config.query_timeout) > 0)) throw new Error('must be greater than 0');
-      } catch (err) {
-        problems.push({ pointer: '/query_timeout', keyword: 'minimum', message: `query_timeout ${(err as Error).message}` });
-      }
+      problems.push(...positiveDuration('/query_timeout', config.query_timeout));
       return problems;
     },
 

@@ -6,6 +6,7 @@ import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/modul
 import { RedisAuth, type RedisAuthRules } from './redis-auth.js';
 import { RedisBackend, type RedisBackendConfig } from './redis-backend.js';
 import { commandProblem } from './redis-command.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export interface AuthRedisConfig extends RedisBackendConfig, RedisAuthRules {
   query_timeout: string;
@@ -48,11 +49,7 @@ export const authRedis: ModuleType<AuthRedisConfig> = {
     if (config.redis_type === 'single' && config.servers.length > 1) {
       problems.push({ pointer: '/servers', keyword: 'maxItems', message: 'single takes one server' });
     }
-    try {
-      if (!(parseDurationMs(config.query_timeout) > 0)) throw new Error('must be greater than 0');
-    } catch (err) {
-      problems.push({ pointer: '/query_timeout', keyword: 'minimum', message: `query_timeout ${(err as Error).message}` });
-    }
+    problems.push(...positiveDuration('/query_timeout', config.query_timeout));
     return problems;
   },
 

@@ -3,6 +3,7 @@ import type { Problem } from '../../schema/problem.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { expandJobName, pushEndpoint } from './job-name.js';
 import { Pusher, type PushTarget } from './pusher.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export interface PushGatewayConfig {
   enable: boolean;
@@ -48,11 +49,7 @@ export const prometheus: ModuleType<PrometheusConfig> = {
     const gw = config.push_gateway;
     if (!gw) return [];
     const problems: Problem[] = [];
-    try {
-      if (!(parseDurationMs(gw.interval) > 0)) throw new Error('must be greater than 0');
-    } catch (err) {
-      problems.push({ pointer: '/push_gateway/interval', keyword: 'minimum', message: `interval ${(err as Error).message}` });
-    }
+    problems.push(...positiveDuration('/push_gateway/interval', gw.interval));
     try {
       const u = new URL(gw.url);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('must be http or https');

@@ -7,6 +7,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { RuntimeStats } from './runtime-stats.js';
 import { RECON_SERVICE, type ReconFeature, type ReconService } from './service.js';
 import { TopClientsView } from './top-clients.js';
+import { positiveDuration } from '../runtime/checks.js';
 
 export interface ReconConfig {
   runtime_stats: boolean;
@@ -45,18 +46,10 @@ export const recon: ModuleType<ReconConfig> = {
   schemaVersion: 1,
 
   check(config: ReconConfig): Problem[] {
-    const problems: Problem[] = [];
-    const positive = (pointer: string, value: string | undefined): void => {
-      if (value === undefined) return;
-      try {
-        if (!(parseDurationMs(value) > 0)) throw new Error('must be greater than 0');
-      } catch (error) {
-        problems.push({ pointer, keyword: 'minimum', message: `${pointer.slice(1)} ${(error as Error).message}` });
-      }
-    };
-    positive('/max_profile_duration', config.max_profile_duration);
-    positive('/rate_limit/interval', config.rate_limit?.interval);
-    return problems;
+    return [
+      ...positiveDuration('/max_profile_duration', config.max_profile_duration),
+      ...positiveDuration('/rate_limit/interval', config.rate_limit?.interval),
+    ];
   },
 
   async create(ctx: ModuleContext, config: ReconConfig): Promise<ModuleInstance<ReconConfig>> {
