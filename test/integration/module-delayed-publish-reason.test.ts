@@ -118,7 +118,7 @@ describe('delayed publish reason codes (no limit)', () => {
       const ok = await publishAck(pub, '$delayed/0/d/after', 'a', { qos });
       assert.equal(ok.error, undefined);
       assert.equal(ok.reasonCode, 0, 'a held message keeps success (0x00)');
-      await waitSeen(f, 'd/after');
+      await waitSeen(f, 'd/after', before);
       await f.flush(pub);
       assert.deepEqual(f.seen.slice(before), ['d/after']);
       assert.ok(f.logs.some((l) => l.msg.includes('delayed publish rejected') && l.topic === '$delayed/soon/d/bad'));
@@ -195,8 +195,9 @@ describe('delayed publish reason codes (max_delayed_messages = 1)', () => {
   });
 });
 
-async function waitSeen(f: Fixture, topic: string): Promise<void> {
-  if (f.seen.includes(topic)) return;
+/** Waits for `topic` among the messages seen from index `from` on (earlier tests see the same topics). */
+async function waitSeen(f: Fixture, topic: string, from: number): Promise<void> {
+  if (f.seen.slice(from).includes(topic)) return;
   await new Promise<void>((resolve) => {
     const on = (t: string): void => {
       if (t !== topic) return;

@@ -22,12 +22,29 @@ function mosquittoSub(h: Harness, clientId: string, args: string[]): { ready: Pr
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.once('exit', () => scope.dispose());
+  // 'close', not 'exit': stdout may still hold the message when the process has exited.
+  child.once('close', () => scope.dispose());
   const output = new Promise<string>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`))));
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`))));
   });
   return { ready, output };
+}
+
+/**
+ * Publishes until `output` settles (mosquitto_sub -C 1 exits on the first message). The SUBSCRIBE
+ * is authorized a moment before aedes routes to it, so a single publish could race it; bounded.
+ */
+async function publishUntil(output: Promise<string>, publish: () => Promise<unknown>): Promise<string> {
+  let settled = false;
+  const done = output.finally(() => {
+    settled = true;
+  });
+  for (let attempt = 0; attempt < 50 && !settled; attempt++) {
+    await publish();
+    await Promise.race([done.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 200))]);
+  }
+  return done;
 }
 
 describe('Debian mosquitto clients against the tcp listener', () => {
@@ -46,8 +63,7 @@ describe('Debian mosquitto clients against the tcp listener', () => {
         const common = ['-h', '127.0.0.1', '-p', String(h.port()), '-V', version, '-q', qos];
         const sub = mosquittoSub(h, `msub-${version}-${qos}`, [...common, '-t', topic]);
         await sub.ready;
-        await run('mosquitto_pub', [...common, '-t', topic, '-m', `payload-${qos}`]);
-        const out = await sub.output;
+        const out = await publishUntil(sub.output, () => run('mosquitto_pub', [...common, '-t', topic, '-m', `payload-${qos}`]));
         assert.match(out, new RegExp(`^payload-${qos}$`, 'm'));
       });
     }

@@ -91,7 +91,7 @@ test('mosquitto_sub -V mqttv5 receives on a $share filter', async () => {
     await waitFor(() => h.broker.shared.localMembers('$share/m/mq/t') === 1);
     const pub = await h.connect({ protocolVersion: 5 });
     await pub.publishAsync('mq/t', 'hello', { qos: 1 });
-    const [code] = await once(sub, 'exit');
+    const [code] = await once(sub, 'close'); // close: stdout drained, not just the process gone
     assert.equal(code, 0);
     assert.equal(out.trim(), 'hello');
   } finally {

@@ -123,7 +123,7 @@ function mosquittoSub(args: string[], clientId: string): Promise<string> {
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   return new Promise<string>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`))));
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`mosquitto_sub exited ${code}: ${out}`))));
   });
 }
 
