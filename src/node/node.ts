@@ -18,6 +18,7 @@ import { Reconciler } from '../modules/runtime/reconciler.js';
 import { createSchemaCatalog } from '../schema/index.js';
 import { openNodeDatabase } from '../store/node-database.js';
 import { openClusterStore } from './cluster-store.js';
+import { redisClusterContext } from '../cluster/cluster-context.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -65,6 +66,10 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
   });
   const registry = buildModuleRegistry();
+  const cluster =
+    config.cluster?.backend === 'redis' && config.cluster.url !== undefined
+      ? redisClusterContext(config.cluster.url, config.cluster.name ?? 'modmq')
+      : undefined;
   const reconciler = new Reconciler({
     store: store,
     catalog,
@@ -73,6 +78,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     broker: broker.api,
     setSettings: (settings) => broker.setSettings(settings),
     node: { name: config.node.name, dataDir },
+    ...(cluster !== undefined ? { cluster } : {}),
     log: log.child({ part: 'modules' }),
     metrics,
   });

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BrokerApi } from '../../broker/broker-api.js';
+import type { ClusterContext } from '../../cluster/cluster-context.js';
 import type { HookScope, ModuleHooks } from '../../broker/hooks.js';
 import type { ModuleServices } from './module-services.js';
 import type { ModuleContext } from './module-type.js';
 
 export interface ContextDeps {
   node: { name: string; dataDir: string };
+  cluster?: ClusterContext;
   log: Logger;
   metrics: Registry;
   broker: BrokerApi;
@@ -38,6 +40,7 @@ export function createModuleContext(deps: ContextDeps, moduleId: string, type: s
   return {
     moduleId,
     node: { name: deps.node.name, dataDir: deps.node.dataDir },
+    ...(deps.cluster !== undefined ? { cluster: deps.cluster } : {}),
     async dataDir() {
       await mkdir(dir, { recursive: true });
       return dir;

@@ -28,6 +28,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { BrokerApi } from '../../broker/broker-api.js';
 import type { ModuleHooks, Unhook } from '../../broker/hooks.js';
+import type { ClusterContext } from '../../cluster/cluster-context.js';
 import type { ModuleFamily } from '../../schema/catalog.js';
 import type { Problem } from '../../schema/problem.js';
 
@@ -68,6 +69,8 @@ export interface ModuleContext {
   /** The module record's id in the cluster document. */
   readonly moduleId: string;
   readonly node: { readonly name: string; readonly dataDir: string };
+  /** Present when the node runs in a Redis cluster: shared state goes there (cluster-context.ts). */
+  readonly cluster?: ClusterContext;
   /** A directory of this module's own under the node's data dir (created on first use). */
   dataDir(): Promise<string>;
   readonly log: Logger;

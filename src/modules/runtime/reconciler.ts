@@ -5,6 +5,7 @@ import type { HookRegistry, HookScope } from '../../broker/hooks.js';
 import type { SchemaCatalog } from '../../schema/catalog.js';
 import type { ClusterSettings, ModuleRecord } from '../../store/cluster-document.js';
 import type { ConfigStore, Revision } from '../../store/config-store.js';
+import type { ClusterContext } from '../../cluster/cluster-context.js';
 import { deepEqual, frozenCopy } from './deep.js';
 import { createModuleContext } from './module-context.js';
 import { ModuleServices } from './module-services.js';
@@ -21,6 +22,8 @@ export interface ReconcilerDeps {
   broker: BrokerApi;
   setSettings: (s: ClusterSettings) => void;
   node: { name: string; dataDir: string };
+  /** The cluster, when the node runs on Redis (modules with shared state use it). */
+  cluster?: ClusterContext;
   log: Logger;
   metrics: Registry;
   /** Where instances expose services (the API reads them). Default: a registry of its own. */
