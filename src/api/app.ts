@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { BrokerApi } from '../broker/broker-api.js';
 import type { ModuleService } from '../modules/runtime/module-service.js';
 import type { NodeModuleStatus } from '../modules/runtime/module-status.js';
+import type { ClusterNodes } from '../cluster/cluster-view.js';
 import type { SchemaCatalog } from '../schema/catalog.js';
 import type { ConfigStore } from '../store/config-store.js';
 import { registerAuth } from './auth.js';
@@ -21,6 +22,7 @@ import { registerRetainerRoutes } from './routes/retainer.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModuleTypeRoutes } from './routes/module-types.js';
 import { registerModuleRoutes } from './routes/modules.js';
+import { registerNodeRoutes } from './routes/nodes.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
 import { registerReconRoutes } from './routes/recon.js';
 import { registerRevisionRoutes } from './routes/revisions.js';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   isImplemented?: (type: string) => boolean;
   /** Services exposed by running modules (`ModuleContext.expose`); routes for them answer 503 while absent. */
   services?: { get<T>(name: string): T | undefined };
+  /** Optional: the live nodes of the cluster with their module status (default: this node alone). */
+  nodes?: () => Promise<ClusterNodes>;
   /**
    * Optional: loads a JSON Schema by `$id` for OpenAPI generation (shared defs the catalog does not
    * expose). Default: `https://modmq.dev/schemas/<path>` read from the package's `schemas/` folder.
@@ -86,6 +90,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerModuleTypeRoutes(app, deps);
   registerClientRoutes(app, deps);
   registerStatusRoute(app, deps, startedAt);
+  registerNodeRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerBuiltinDbRoutes(app, deps);
   registerDelayedRoutes(app, deps);

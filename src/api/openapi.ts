@@ -212,6 +212,49 @@ function fixedSchemas(): Record<string, object> {
         since: { type: 'string', format: 'date-time' },
       },
     },
+    ModuleNodeStatus: {
+      type: 'object',
+      required: ['node', 'state', 'servingRevision'],
+      description: 'One module on one node of the cluster.',
+      properties: {
+        node: { type: 'string' },
+        state: { enum: ['starting', 'running', 'degraded', 'failed', 'disabled', 'unavailable'] },
+        servingRevision: { type: ['integer', 'null'] },
+        error: { type: 'string' },
+        reason: { type: 'string' },
+      },
+    },
+    ModuleClusterStatus: {
+      type: 'object',
+      required: ['state', 'nodes', 'counts'],
+      description: 'One module across the live nodes: `state` is the worst any node reports (failed > unavailable > degraded > starting > running > disabled).',
+      properties: {
+        state: { enum: ['starting', 'running', 'degraded', 'failed', 'disabled', 'unavailable'] },
+        nodes: { type: 'integer', description: 'How many nodes were asked.' },
+        counts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Nodes per state.' },
+      },
+    },
+    ClusterNode: {
+      type: 'object',
+      required: ['name', 'version', 'startedAt', 'lastSeen', 'api', 'listeners', 'self', 'appliedRevision', 'modules'],
+      properties: {
+        name: { type: 'string' },
+        version: { type: 'string' },
+        startedAt: { type: 'string', format: 'date-time' },
+        lastSeen: { type: 'string', format: 'date-time', description: 'Last heartbeat.' },
+        api: { type: 'object', properties: { host: { type: 'string' }, port: { type: 'integer' } } },
+        listeners: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, kind: { type: 'string' }, host: { type: 'string' }, port: { type: 'integer' } },
+          },
+        },
+        self: { type: 'boolean', description: 'The node that answered.' },
+        appliedRevision: { type: ['integer', 'null'], description: 'null until the node published its status.' },
+        modules: { type: ['array', 'null'], items: { $ref: '#/components/schemas/ModuleStatus' } },
+      },
+    },
     RevisionSummary: {
       type: 'object',
       required: ['revision', 'author', 'at', 'summary'],

@@ -54,4 +54,6 @@ export interface ClusterConfig {
   /** Required with backend redis. */
   url?: string;
   name: string;
+  /** Membership heartbeat (duration); a silent node disappears after 5 of them. Default 1s. */
+  heartbeat?: string;
 }

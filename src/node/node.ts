@@ -19,6 +19,7 @@ import { createSchemaCatalog } from '../schema/index.js';
 import { openNodeDatabase } from '../store/node-database.js';
 import { openClusterStore } from './cluster-store.js';
 import { redisClusterContext } from '../cluster/cluster-context.js';
+import { localClusterView, redisClusterView } from '../cluster/cluster-view.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -70,6 +71,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     config.cluster?.backend === 'redis' && config.cluster.url !== undefined
       ? redisClusterContext(config.cluster.url, config.cluster.name ?? 'modmq')
       : undefined;
+  // Membership and per-node status (Redis), or just this node; announced once the API listens.
+  const viewOptions = {
+    name: config.node.name,
+    version: MODMQ_VERSION,
+    startedAt: new Date(startedAt).toISOString(),
+    status: () => reconciler.status(),
+    log: log.child({ part: 'cluster' }),
+  };
+  const view = cluster
+    ? redisClusterView(cluster, { ...viewOptions, heartbeatMs: parseDurationMs(config.cluster?.heartbeat ?? '1s') })
+    : localClusterView(viewOptions);
   const reconciler = new Reconciler({
     store: store,
     catalog,
@@ -81,6 +93,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     ...(cluster !== undefined ? { cluster } : {}),
     log: log.child({ part: 'modules' }),
     metrics,
+    onStatusChange: () => view.statusChanged(),
   });
 
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -125,11 +138,14 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       store: store,
       isImplemented: (type) => registry.has(type),
       services: reconciler.services,
+      nodes: () => view.nodes(),
     });
     await api.listen({ host: config.api.bind, port: config.api.port });
     cleanup.push(() => api.close());
     const address = api.server.address();
     const apiPort = typeof address === 'object' && address !== null ? address.port : config.api.port;
+    await view.start({ host: config.api.bind, port: apiPort }, listeners.map((l) => ({ name: l.name, kind: l.kind, host: l.host, port: l.port })));
+    cleanup.push(() => view.stop());
     return { name: config.node.name, listeners, api: { host: config.api.bind, port: apiPort }, stop };
   } catch (error) {
     await stop();

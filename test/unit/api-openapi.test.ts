@@ -55,6 +55,7 @@ test('it is an OpenAPI 3.1 document with every registered route', () => {
     ['/api/v1/clients', 'get'],
     ['/api/v1/clients/{clientid}', 'get'],
     ['/api/v1/status', 'get'],
+    ['/api/v1/nodes', 'get'],
     ['/api/v1/api-keys', 'get'],
     ['/api/v1/api-keys', 'post'],
     ['/api/v1/api-keys/{id}', 'delete'],

@@ -7,6 +7,8 @@ import { API_PREFIX } from '../app.js';
 import { revealQuery, revealSecrets, setEtag, writeOptions } from '../request-helpers.js';
 import { redactRecord, restoreSecrets, secretPointersOf } from '../secrets.js';
 import { waitQuery, waitForApply } from './wait.js';
+import { moduleAcrossNodes } from '../../cluster/node-status.js';
+import { clusterNodesOf } from './nodes.js';
 
 const idParams = {
   type: 'object',
@@ -105,12 +107,21 @@ export function registerModuleRoutes(app: FastifyInstance, deps: ApiDeps): void 
                 revision: { type: 'integer' },
                 appliedRevision: { type: 'integer' },
                 node: { type: 'string' },
+                cluster: { type: ['string', 'null'], description: 'Cluster name; null on a node without a cluster.' },
+                clusterError: { type: 'string', description: 'The other nodes could not be read (Redis down): `nodes` lists this node only.' },
                 modules: {
                   type: 'array',
                   items: {
                     allOf: [
                       { $ref: '#/components/schemas/ModuleRecord' },
-                      { type: 'object', properties: { status: { $ref: '#/components/schemas/ModuleStatus' } } },
+                      {
+                        type: 'object',
+                        properties: {
+                          status: { $ref: '#/components/schemas/ModuleStatus' },
+                          nodes: { type: 'array', items: { $ref: '#/components/schemas/ModuleNodeStatus' } },
+                          clusterStatus: { $ref: '#/components/schemas/ModuleClusterStatus' },
+                        },
+                      },
                     ],
                   },
                 },
@@ -124,12 +135,18 @@ export function registerModuleRoutes(app: FastifyInstance, deps: ApiDeps): void 
       const reveal = revealSecrets(request);
       const { revision, value } = await service.list();
       const nodeStatus = deps.status();
+      const view = await clusterNodesOf(deps);
       setEtag(reply, revision);
       return {
         revision,
         appliedRevision: nodeStatus.appliedRevision,
         node: deps.nodeName,
-        modules: value.map((m) => ({ ...redactRecord(m, catalog, reveal), status: statusFor(deps, m) })),
+        cluster: view.cluster,
+        ...(view.error ? { clusterError: view.error } : {}),
+        modules: value.map((m) => {
+          const across = moduleAcrossNodes(m, view.nodes);
+          return { ...redactRecord(m, catalog, reveal), status: statusFor(deps, m), nodes: across.nodes, clusterStatus: across.cluster };
+        }),
       };
     },
   );
@@ -174,6 +191,8 @@ export function registerModuleRoutes(app: FastifyInstance, deps: ApiDeps): void 
                 revision: { type: 'integer' },
                 module: { $ref: '#/components/schemas/ModuleRecord' },
                 status: { $ref: '#/components/schemas/ModuleStatus' },
+                nodes: { type: 'array', items: { $ref: '#/components/schemas/ModuleNodeStatus' } },
+                clusterStatus: { $ref: '#/components/schemas/ModuleClusterStatus' },
               },
             },
           },
@@ -184,8 +203,15 @@ export function registerModuleRoutes(app: FastifyInstance, deps: ApiDeps): void 
       const reveal = revealSecrets(request);
       const { id } = request.params as { id: string };
       const { revision, value } = await service.get(id);
+      const across = moduleAcrossNodes(value, (await clusterNodesOf(deps)).nodes);
       setEtag(reply, revision);
-      return { revision, module: redactRecord(value, catalog, reveal), status: statusFor(deps, value) };
+      return {
+        revision,
+        module: redactRecord(value, catalog, reveal),
+        status: statusFor(deps, value),
+        nodes: across.nodes,
+        clusterStatus: across.cluster,
+      };
     },
   );
 

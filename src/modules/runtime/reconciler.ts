@@ -28,6 +28,8 @@ export interface ReconcilerDeps {
   metrics: Registry;
   /** Where instances expose services (the API reads them). Default: a registry of its own. */
   services?: ModuleServices;
+  /** Told when a module's state changes or a revision is applied (the cluster view publishes it). */
+  onStatusChange?: () => void;
   /** Per create/update/stop call. Default 30 s. */
   operationTimeoutMs?: number;
 }
@@ -174,6 +176,7 @@ export class Reconciler {
     }
     this.applied = rev.revision;
     this.deps.log.info({ revision: rev.revision }, 'cluster document applied');
+    this.deps.onStatusChange?.();
     const ready = this.waiters.filter((w) => w.revision <= rev.revision);
     this.waiters = this.waiters.filter((w) => w.revision > rev.revision);
     for (const w of ready) w.resolve();
@@ -329,6 +332,7 @@ export class Reconciler {
     delete slot.error;
     if (extra.reason !== undefined) slot.reason = extra.reason;
     if (extra.error !== undefined) slot.error = extra.error;
+    this.deps.onStatusChange?.();
   }
 
   private slotStatus(slot: Slot): ModuleStatus {
