@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addApiOptions, parseCount, readDocument, withApi } from './api-command.js';
+import { registerClusterViewCommands } from './cluster-nodes.js';
 import { CliExit, type CliIo } from './io.js';
 
 interface ClusterAnswer {
@@ -23,7 +24,7 @@ function documentOf(value: unknown): { document: unknown; revision?: number } {
 }
 
 export function registerClusterCommand(program: Command, io: CliIo): void {
-  const cluster = program.command('cluster').description('export or import the whole cluster document');
+  const cluster = program.command('cluster').description('the cluster: its document (export, import), nodes, import-from-sqlite');
 
   addApiOptions(cluster.command('export').argument('<file>', 'output file, or - for stdout'))
     .description('write {version, settings, modules} as JSON')
@@ -63,4 +64,5 @@ export function registerClusterCommand(program: Command, io: CliIo): void {
         io.out(`imported ${file}${answer?.revision === undefined ? '' : ` (revision ${answer.revision})`}`);
       }),
     );
+  registerClusterViewCommands(cluster, io);
 }

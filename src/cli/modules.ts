@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { ApiClient } from './api-client.js';
 import { addApiOptions, parseConfigOption, parseCount, withApi } from './api-command.js';
 import { CliExit, formatTable, type CliIo } from './io.js';
+import { formatModuleNodes, type ModuleOnNode } from './node-summary.js';
 
 interface ModuleView {
   id: string;
@@ -15,6 +16,8 @@ interface ModuleView {
   config?: unknown;
   description?: string;
   status?: { state?: string; error?: string; reason?: string };
+  /** In a cluster: the module on every live node. */
+  nodes?: ModuleOnNode[];
 }
 
 interface WriteAnswer {
@@ -34,23 +37,31 @@ async function list(io: CliIo, client: ApiClient, json: boolean): Promise<void> 
     revision?: number;
     appliedRevision?: number;
     node?: string;
+    cluster?: string | null;
+    clusterError?: string;
     modules?: ModuleView[];
   }>('GET', '/modules');
   if (json) {
     io.out(JSON.stringify(body, null, 2));
     return;
   }
+  // In a cluster a NODES column says where each module runs or fails; a lone node keeps the short table.
+  const inCluster = typeof body.cluster === 'string';
   const rows = (body.modules ?? []).map((m) => [
     m.id,
     m.type,
     m.enabled ? 'yes' : 'no',
     m.status?.state ?? '-',
+    ...(inCluster ? [formatModuleNodes(m.nodes ?? [])] : []),
     m.status?.error ?? m.status?.reason ?? '',
   ]);
-  for (const line of formatTable(['ID', 'TYPE', 'ENABLED', 'STATE', 'ERROR'], rows)) io.out(line);
+  const header = ['ID', 'TYPE', 'ENABLED', 'STATE', ...(inCluster ? ['NODES'] : []), 'ERROR'];
+  for (const line of formatTable(header, rows)) io.out(line);
+  if (body.clusterError !== undefined) io.err(`warning: ${body.clusterError}`);
   const applied = body.appliedRevision === undefined ? '' : `, applied ${body.appliedRevision}`;
   const node = body.node === undefined ? '' : ` on ${body.node}`;
-  if (body.revision !== undefined) io.out(`revision ${body.revision}${applied}${node}`);
+  const cluster = inCluster ? ` (cluster ${body.cluster})` : '';
+  if (body.revision !== undefined) io.out(`revision ${body.revision}${applied}${node}${cluster}`);
 }
 
 interface AddOptions {
