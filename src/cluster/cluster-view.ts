@@ -10,6 +10,9 @@ import type { ClusterContext } from './cluster-context.js';
 import { listMembers, Membership, type ClusterLog, type NodeAnnouncement } from './membership.js';
 import { NodeStatusPublisher, readNodeStatuses } from './node-status.js';
 
+/** How long a stopping node tries to remove its entries from Redis. */
+const STOP_TIMEOUT_MS = 2000;
+
 export interface ClusterNodeView extends NodeAnnouncement {
   lastSeen: string;
   /** The node answering. */
@@ -123,9 +126,15 @@ export function redisClusterView(cluster: ClusterContext, options: ClusterViewOp
       }
     },
     async stop() {
-      // Membership first: others stop listing this node before its status disappears.
-      await membership?.stop();
-      await publisher?.stop();
+      // Membership first: others stop listing this node before its status disappears. Bounded: an
+      // unreachable Redis must not hold up the shutdown (the entries then expire by TTL).
+      const goodbye = (async () => {
+        await membership?.stop();
+        await publisher?.stop();
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([goodbye, new Promise<void>((r) => (timer = setTimeout(r, STOP_TIMEOUT_MS)))]);
+      clearTimeout(timer);
       redis?.disconnect();
     },
   };
