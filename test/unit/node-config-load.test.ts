@@ -202,7 +202,20 @@ describe('cluster backend', () => {
       ...base,
       env: { MODMQ_CLUSTER__BACKEND: 'redis', MODMQ_CLUSTER__URL: 'redis://127.0.0.1:6379' },
     });
-    assert.deepEqual(c.cluster, { backend: 'redis', url: 'redis://127.0.0.1:6379', name: 'modmq' });
+    assert.deepEqual(c.cluster, { backend: 'redis', url: 'redis://127.0.0.1:6379', name: 'modmq', heartbeat: '1s' });
     assert.equal((await loadNodeConfig(base)).cluster, undefined);
+  });
+
+  test('the membership heartbeat is a duration above zero', async () => {
+    const env = { MODMQ_CLUSTER__BACKEND: 'redis', MODMQ_CLUSTER__URL: 'redis://127.0.0.1:6379' };
+    const c = await loadNodeConfig({ ...base, env: { ...env, MODMQ_CLUSTER__HEARTBEAT: '250ms' } });
+    assert.equal(c.cluster?.heartbeat, '250ms');
+    for (const bad of ['0s', 'soon']) {
+      await assert.rejects(loadNodeConfig({ ...base, env: { ...env, MODMQ_CLUSTER__HEARTBEAT: bad } }), (err: unknown) => {
+        assert.ok(err instanceof ModmqError);
+        assert.ok(err.problems.some((p) => p.pointer === '/cluster/heartbeat'), JSON.stringify(err.problems));
+        return true;
+      });
+    }
   });
 });
