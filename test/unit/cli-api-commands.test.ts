@@ -105,6 +105,38 @@ describe('modmq modules', () => {
     assert.equal(r.out[3], 'revision 7, applied 7 on n1');
   });
 
+  test('list in a cluster adds a NODES column: where the module runs, where it fails and why', async () => {
+    reply = () => ({
+      status: 200,
+      body: {
+        revision: 9,
+        appliedRevision: 9,
+        node: 'n1',
+        cluster: 'prod',
+        clusterError: 'cannot read the cluster from Redis: down',
+        modules: [
+          {
+            id: 'auth-jwt',
+            type: 'auth-jwt',
+            enabled: true,
+            status: { state: 'running' },
+            nodes: [
+              { node: 'n1', state: 'running' },
+              { node: 'n2', state: 'failed', error: 'ENOENT jwt.pem' },
+              { node: 'n3', state: 'running' },
+            ],
+          },
+        ],
+      },
+    });
+    const r = await run(['modules', 'list']);
+    assert.equal(r.code, 0);
+    assert.match(r.out[0] ?? '', /^ID\s+TYPE\s+ENABLED\s+STATE\s+NODES\s+ERROR$/);
+    assert.match(r.out[1] ?? '', /^auth-jwt\s+auth-jwt\s+yes\s+running\s+running 2\/3, failed on n2: ENOENT jwt\.pem$/);
+    assert.equal(r.out[2], 'revision 9, applied 9 on n1 (cluster prod)');
+    assert.deepEqual(r.err, ['warning: cannot read the cluster from Redis: down']);
+  });
+
   test('list --json prints the answer', async () => {
     reply = () => ({ status: 200, body: { revision: 1, modules: [] } });
     const r = await run(['modules', 'list', '--json']);
@@ -244,6 +276,37 @@ describe('modmq cluster', () => {
     assert.equal(seen[0]?.headers['if-match'], '5');
     assert.deepEqual(seen[0]?.body, { document, revision: 5 });
     assert.deepEqual(r.out, ['imported cluster.conf (revision 6)']);
+  });
+
+  test('nodes prints one row per live node and the cluster name', async () => {
+    const now = new Date().toISOString();
+    reply = () => ({
+      status: 200,
+      body: {
+        cluster: 'prod',
+        revision: 4,
+        nodes: [
+          {
+            name: 'n1',
+            self: true,
+            version: '0.1.0',
+            lastSeen: now,
+            api: { host: '10.0.0.1', port: 18083 },
+            listeners: [{ kind: 'tcp', host: '0.0.0.0', port: 1883 }],
+            appliedRevision: 4,
+            modules: [{ state: 'running' }, { state: 'running' }, { state: 'failed' }],
+          },
+          { name: 'n2', self: false, version: '0.1.0', lastSeen: now, api: { host: '10.0.0.2', port: 18083 }, listeners: [], appliedRevision: null, modules: null },
+        ],
+      },
+    });
+    const r = await run(['cluster', 'nodes']);
+    assert.equal(r.code, 0, r.err.join('\n'));
+    assert.equal(seen[0]?.url, '/api/v1/nodes');
+    assert.match(r.out[0] ?? '', /^NODE\s+VERSION\s+API\s+MQTT\s+APPLIED\s+SEEN\s+MODULES$/);
+    assert.match(r.out[1] ?? '', /^n1 \*\s+0\.1\.0\s+10\.0\.0\.1:18083\s+tcp 0\.0\.0\.0:1883\s+4\s+\d+(\.\d)?s ago\s+2 running, 1 failed$/);
+    assert.match(r.out[2] ?? '', /^n2\s+0\.1\.0\s+10\.0\.0\.2:18083\s+-\s+-\s+\S+ ago\s+-$/);
+    assert.equal(r.out[3], 'cluster prod: 2 nodes, revision 4 (* = the node answering)');
   });
 
   test('import of an unreadable file exits 1 without a request', async () => {
