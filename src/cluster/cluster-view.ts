@@ -103,6 +103,9 @@ export function redisClusterView(cluster: ClusterContext, options: ClusterViewOp
         onBeat: () => statusWriter.publish(),
       });
       await membership.start();
+      // Back from an outage: announce at once rather than at the next heartbeat.
+      const beater = membership;
+      redis.on('ready', () => void beater.beat());
     },
     statusChanged() {
       publisher?.changed();
