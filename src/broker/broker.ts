@@ -26,6 +26,7 @@ import { interceptPublish } from './publish-intercept.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
+import { attachWillMessages } from './will-messages.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 
@@ -129,6 +130,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);
+  attachWillMessages(broker, ctx);
   const shared = attachSharedSubscriptions(broker, ctx, {
     strategy: options.sharedSubscriptionStrategy ?? 'round_robin',
     ...(options.sharedGroups !== undefined ? { groups: options.sharedGroups } : {}),
