@@ -23,6 +23,8 @@ import { tapPackets } from './packet-tap.js';
 import { attachEnhancedAuth } from './enhanced-auth.js';
 import { unmountOutgoing } from './mountpoint.js';
 import { interceptPublish } from './publish-intercept.js';
+import { attachOverlappingSubscriptions, mergeOverlappingDeliveries } from './overlapping-subscriptions.js';
+import { attachOfflineQueue } from './offline-queue.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
@@ -135,12 +137,16 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     strategy: options.sharedSubscriptionStrategy ?? 'round_robin',
     ...(options.sharedGroups !== undefined ? { groups: options.sharedGroups } : {}),
   });
+  // After the shared subscriptions: it must see every subscription function aedes registers.
+  attachOverlappingSubscriptions(broker);
+  attachOfflineQueue(broker);
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
     try {
       const client = broker.handle(conn, req);
       tapPackets(client, ctx, metrics, log);
+      mergeOverlappingDeliveries(client);
       attachEnhancedAuth(client, ctx);
     } catch (error) {
       log.error({ err: error, listener: meta.listener }, 'could not accept connection');
