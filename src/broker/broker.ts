@@ -145,7 +145,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     attachMeta(conn, meta);
     try {
       const client = broker.handle(conn, req);
-      tapPackets(client, ctx, metrics, log);
+      tapPackets(client, ctx, metrics, log, (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId));
+      shared.inflight.track(client);
       mergeOverlappingDeliveries(client);
       attachEnhancedAuth(client, ctx);
     } catch (error) {

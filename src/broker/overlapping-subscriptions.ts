@@ -132,6 +132,12 @@ export function mergeOverlappingDeliveries(client: Client): void {
     }
     const granted = subscriptionQos ?? c.subscriptions[filter]?.qos ?? packet.qos;
     const effective = granted < packet.qos ? granted : packet.qos;
+    if (filter.charCodeAt(0) === 0) {
+      // A shared subscription's copy is its own [4.8.2]; delivered now (the group tracks it).
+      packet.qos = effective;
+      (effective > 0 ? deliverQoS : deliver0)(packet, cb);
+      return;
+    }
     if (first !== undefined && packet.brokerId && packet.brokerId === first.brokerId && packet.brokerCounter === first.brokerCounter) {
       if (effective > qos) qos = effective;
       if (packet.retain) retain = true;
