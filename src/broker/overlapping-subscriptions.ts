@@ -111,7 +111,13 @@ export function mergeOverlappingDeliveries(client: Client): void {
       packet.properties = { ...packet.properties, subscriptionIdentifier: ids };
       ids = undefined;
     }
-    (qos > 0 ? deliverQoS : deliver0)(packet, cb);
+    if (qos > 0) {
+      deliverQoS(packet, cb);
+      const exact = c.subscriptions[packet.topic];
+      if (exact !== undefined && exact.qos < qos) liftExactCap(exact, qos);
+    } else {
+      deliver0(packet, cb);
+    }
     // The merged-away copies were never handed to aedes: only their router callbacks remain.
     for (let i = 0; i < mergedCbs.length; i++) mergedCbs[i]!();
     mergedCbs.length = 0;
@@ -164,6 +170,20 @@ export function mergeOverlappingDeliveries(client: Client): void {
   c.deliver0 = function mergedDeliver0(packet, cb) {
     deliver(packet, cb, 0);
   };
+}
+
+/**
+ * aedes caps a delivery, in the setImmediate that writes it, by the subscription whose filter equals
+ * the topic, even when an overlapping wildcard subscription grants more. Every message on that
+ * topic matches the same subscriptions, so their highest QoS is right for all of them: the exact
+ * subscription's QoS is raised until the writes queued so far have run, then restored.
+ */
+function liftExactCap(exact: SubscriptionEntry, qos: number): void {
+  const granted = exact.qos;
+  exact.qos = qos;
+  setImmediate(() => {
+    if (exact.qos === qos) exact.qos = granted;
+  });
 }
 
 /** A retained message goes out at most at the highest QoS of the client's matching subscriptions. */

@@ -38,7 +38,8 @@ export async function connectWithAck(
  * Waits until everything `publisher` sent before now has reached `subscriber`: the subscriber
  * listens on a fresh barrier topic and the publisher sends one QoS 1 message there. Messages from
  * one publisher to one subscriber keep their order, so once the barrier arrives nothing older is
- * still on its way. Resolves with the messages received before the barrier.
+ * still on its way. Resolves with the messages received before the barrier and removes them
+ * (and the barrier) from `got`.
  */
 export async function drain(publisher: MqttClient, subscriber: MqttClient, got: Received[]): Promise<Received[]> {
   const topic = `barrier/${Math.random().toString(36).slice(2)}`;
@@ -47,8 +48,8 @@ export async function drain(publisher: MqttClient, subscriber: MqttClient, got: 
   for (let i = 0; i < 500; i++) {
     const index = got.findIndex((m) => m.topic === topic);
     if (index >= 0) {
-      got.splice(index, 1);
-      return got.filter((m) => !m.topic.startsWith('barrier/'));
+      // Everything up to the barrier, taken out of `got` (the next drain starts after it).
+      return got.splice(0, index + 1).filter((m) => !m.topic.startsWith('barrier/'));
     }
     await new Promise((r) => setTimeout(r, 10));
   }

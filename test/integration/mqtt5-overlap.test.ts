@@ -39,6 +39,31 @@ describe('MQTT 5 overlapping subscriptions and subscription identifiers', () => 
     }
   });
 
+  test('a wildcard subscription with a higher QoS wins over the exact filter', async () => {
+    const h = await startHarness();
+    try {
+      const sub = await h.connect({ protocolVersion: 5 });
+      const got = collect(sub);
+      await sub.subscribeAsync('ex/x', { qos: 0 });
+      await sub.subscribeAsync('ex/#', { qos: 1 });
+      const pub = await h.connect({ protocolVersion: 5 });
+      await pub.publishAsync('ex/x', 'm', { qos: 2 });
+      await pub.publishAsync('ex/x', 'n', { qos: 0 });
+      assert.deepEqual(
+        (await drain(pub, sub, got)).map((m) => [m.payload, m.qos]),
+        [
+          ['m', 1],
+          ['n', 0],
+        ],
+      );
+      // The exact subscription keeps its own QoS once the copy is written.
+      await pub.publishAsync('ex/x', 'again', { qos: 1 });
+      assert.deepEqual((await drain(pub, sub, got)).map((m) => m.qos), [1]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('QoS is capped by the subscription, also for a wildcard filter', async () => {
     const h = await startHarness();
     try {
