@@ -17,14 +17,14 @@
  */
 import type { Aedes } from 'aedes';
 
-interface TopicSubscription {
+export interface TopicSubscription {
   clientId: string;
   topic: string;
   qos: number;
   rap?: boolean;
   nl?: boolean;
 }
-interface QueuedPacket {
+export interface QueuedPacket {
   clientId?: string;
   qos: number;
   retain: boolean;
@@ -124,7 +124,7 @@ function newEntry(identifiers: Map<string, Map<string, number>>, clientId: strin
  * What to queue for one client's matching subscriptions: the packet itself when nothing changes,
  * a copy with QoS/retain/identifiers adjusted, or undefined when nothing is queued (No Local).
  */
-function queuedCopy(group: TopicSubscription[], packet: QueuedPacket, identifiers: Map<string, Map<string, number>>): QueuedPacket | undefined {
+export function queuedCopy(group: TopicSubscription[], packet: QueuedPacket, identifiers: Map<string, Map<string, number>>): QueuedPacket | undefined {
   const own = packet.clientId === group[0]!.clientId;
   const mine = identifiers.get(group[0]!.clientId);
   let qos = -1;
