@@ -97,6 +97,7 @@ export function mergeOverlappingDeliveries(client: Client): void {
   let retain = false;
   let ids: unknown[] | undefined;
   const mergedCbs: Done[] = [];
+  let scheduled = false;
 
   const flush = (): void => {
     const packet = first;
@@ -161,7 +162,15 @@ export function mergeOverlappingDeliveries(client: Client): void {
     firstCb = cb;
     qos = effective;
     retain = packet.retain;
-    queueMicrotask(flush);
+    // One microtask per burst: a message arriving before it runs flushes the previous one itself.
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(flushScheduled);
+    }
+  };
+  const flushScheduled = (): void => {
+    scheduled = false;
+    flush();
   };
 
   c.deliverQoS = function mergedDeliverQoS(packet, cb) {
