@@ -23,6 +23,7 @@ export interface SharedDeliveredPacket {
   messageExpiry?: number;
   brokerId?: string | undefined;
   brokerCounter?: number;
+  properties?: Record<string, unknown>;
 }
 type Deliver = (packet: SharedDeliveredPacket, cb: Done) => void;
 type TrackedClient = Client & { deliverQoS: Deliver; _nextId: number; clean: boolean };

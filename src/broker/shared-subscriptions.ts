@@ -84,7 +84,12 @@ export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, op
         continue;
       }
       // A new identity on this node: the member's per-message dedupe has seen newer messages.
-      group.route({ ...message, brokerId: undefined, brokerCounter: 0 }, noop);
+      const again: SharedDeliveredPacket = { ...message, brokerId: undefined, brokerCounter: 0 };
+      // The time it waited counts against its Message Expiry Interval [MQTT-3.3.2-6].
+      if (message.messageExpiry !== undefined && message.properties !== undefined) {
+        again.properties = { ...message.properties, messageExpiryInterval: Math.ceil((message.messageExpiry - now) / 1000) };
+      }
+      group.route(again, noop);
     }
     ctx.log.debug({ group: groupKey, clientId, count: messages.length }, 'shared subscription: unacknowledged messages re-dispatched');
   }

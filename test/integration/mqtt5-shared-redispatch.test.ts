@@ -33,13 +33,21 @@ describe('shared subscriptions: re-dispatch of a leaving member’s unacknowledg
         await worker.subscribeAsync(filter, { qos: 2 });
         await until(() => h.broker.shared.localMembers(group) === 2, 'two members');
         const pub = await h.connect({ protocolVersion });
-        for (let i = 0; i < 6; i++) await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: i % 2 === 0 ? 1 : 2 });
+        for (let i = 0; i < 6; i++) {
+          await pub.publishAsync(`jobs/${i}`, `job ${i}`, { qos: i % 2 === 0 ? 1 : 2, properties: { messageExpiryInterval: 600, userProperties: { n: String(i) } } });
+        }
         // round_robin: three each. The silent member stops reading after the first (MQTT.js handles
         // one packet at a time and this one never finishes), the others wait unacknowledged.
         await until(() => held.length === 1 && done.length === 3, 'three and three dispatched');
         silent.stream.destroy();
         await until(() => done.length === 6, 'the held jobs re-dispatched');
         assert.deepEqual(done.map((m) => m.payload).sort(), ['job 0', 'job 1', 'job 2', 'job 3', 'job 4', 'job 5']);
+        for (const m of protocolVersion === 5 ? done : []) {
+          // Properties survive the re-dispatch; the expiry interval never grows.
+          assert.equal(m.properties?.userProperties?.n, m.payload.slice(4));
+          const left = m.properties?.messageExpiryInterval;
+          assert.ok(left !== undefined && left > 0 && left <= 600, `expiry ${left}`);
+        }
         // Nothing twice: a barrier after the re-dispatch shows no extra copy.
         assert.equal((await drain(pub, worker, done)).length, 6);
         await silent.endAsync(true);
