@@ -146,6 +146,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     try {
       const client = broker.handle(conn, req);
       tapPackets(client, ctx, metrics, log, (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId));
+      // Deliver wrappers: the merge is outermost and hands shared copies to the tracker below it.
       shared.inflight.track(client);
       mergeOverlappingDeliveries(client);
       attachEnhancedAuth(client, ctx);

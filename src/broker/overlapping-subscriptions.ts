@@ -17,8 +17,10 @@
  *   microtask (after aedes' synchronous loop, before its own setImmediate write);
  * - retained messages sent on SUBSCRIBE are capped by the matching subscription QoS too.
  *
- * The offline queue gets the same treatment in offline-queue.ts. Cost per delivery: a property
- * lookup, a few field writes and one microtask; nothing is allocated unless copies are merged.
+ * A shared subscription's copy is not merged: it is a separate delivery [4.8.2] that the group
+ * tracks for re-dispatch (shared-subscriptions-inflight.ts). The offline queue gets the same
+ * treatment in offline-queue.ts. Cost per delivery: a property lookup and a few field writes, one
+ * microtask per burst of deliveries to a client; nothing is allocated unless copies are merged.
  */
 import type { Aedes, Client } from 'aedes';
 import { matchTopic } from './topic.js';
