@@ -23,9 +23,12 @@ import { tapPackets } from './packet-tap.js';
 import { attachEnhancedAuth } from './enhanced-auth.js';
 import { unmountOutgoing } from './mountpoint.js';
 import { interceptPublish } from './publish-intercept.js';
+import { attachOverlappingSubscriptions, mergeOverlappingDeliveries } from './overlapping-subscriptions.js';
+import { attachOfflineQueue } from './offline-queue.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
+import { attachWillMessages } from './will-messages.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 
@@ -129,16 +132,23 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);
+  attachWillMessages(broker, ctx);
   const shared = attachSharedSubscriptions(broker, ctx, {
     strategy: options.sharedSubscriptionStrategy ?? 'round_robin',
     ...(options.sharedGroups !== undefined ? { groups: options.sharedGroups } : {}),
   });
+  // After the shared subscriptions: it must see every subscription function aedes registers.
+  attachOverlappingSubscriptions(broker);
+  attachOfflineQueue(broker);
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
     try {
       const client = broker.handle(conn, req);
-      tapPackets(client, ctx, metrics, log);
+      tapPackets(client, ctx, metrics, log, (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId));
+      // Deliver wrappers: the merge is outermost and hands shared copies to the tracker below it.
+      shared.inflight.track(client);
+      mergeOverlappingDeliveries(client);
       attachEnhancedAuth(client, ctx);
     } catch (error) {
       log.error({ err: error, listener: meta.listener }, 'could not accept connection');

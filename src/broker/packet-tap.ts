@@ -7,7 +7,7 @@ import { mountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
 import { isSharedKey, parseSharedFilter, toSharedKey } from './shared-subscriptions-topic.js';
 
-type Packet = { cmd: string; qos?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
+type Packet = { cmd: string; qos?: number; messageId?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
 type Listener = (this: unknown, packet: Packet) => void;
 type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
 
@@ -17,7 +17,13 @@ type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'p
  * offers no hook for (without it a rewritten subscription could never be removed). It replaces
  * aedes' single listener with a wrapper instead of adding one, so emit stays on its fast path.
  */
-export function tapPackets(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, log: Logger): void {
+export function tapPackets(
+  client: Client,
+  ctx: PipelineContext,
+  metrics: BrokerMetrics,
+  log: Logger,
+  onAck?: (clientId: string, messageId: number | undefined) => void,
+): void {
   const parser = (client as unknown as { _parser?: Parser })._parser;
   const listeners = parser?.listeners('packet');
   if (parser === undefined || listeners === undefined || listeners.length !== 1) {
@@ -40,8 +46,13 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
       case 'pubcomp': {
         const state = stateOf(client);
         if (state !== undefined) state.acked++;
+        if (packet.cmd === 'puback') onAck?.(client.id, packet.messageId);
         break;
       }
+      case 'pubrec':
+        // QoS 2: from PUBREC on the client owns the message.
+        onAck?.(client.id, packet.messageId);
+        break;
       case 'subscribe':
         renameShared(client, packet);
         break;

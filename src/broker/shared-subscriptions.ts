@@ -9,19 +9,19 @@
  * message through {@link SharedGroups}. A member leaves on UNSUBSCRIBE and on disconnect (aedes
  * unsubscribes everything of a closing client), so later messages go to the members left.
  * Retained messages never go to a shared subscription (retained-bridge.ts skips the keys).
+ * A member whose connection closes hands its unacknowledged QoS 1/2 messages back to the group
+ * (shared-subscriptions-inflight.ts).
  */
 import type { Aedes } from 'aedes';
 import type { PipelineContext } from './pipeline-context.js';
 import { LocalSharedGroups, type SharedGroups, type SharedStrategy } from './shared-subscriptions-groups.js';
 import { fromSharedKey, groupKeyOf } from './shared-subscriptions-topic.js';
+import { SharedInflight, type SharedDeliveredPacket } from './shared-subscriptions-inflight.js';
 
 type Done = (error?: Error | null) => void;
 type Deliver = (packet: DeliveredPacket, cb: Done) => void;
 type SubscribeFn = (topic: string, func: Deliver, done?: Done) => void;
-interface DeliveredPacket {
-  topic: string;
-  clientId?: string;
-}
+type DeliveredPacket = SharedDeliveredPacket;
 
 interface LocalGroup {
   filter: string;
@@ -38,6 +38,8 @@ export interface SharedSubscriptionsOptions {
 
 export interface SharedSubscriptions {
   readonly groups: SharedGroups;
+  /** Unacknowledged deliveries to members; its track() and acknowledged() are wired per connection. */
+  readonly inflight: SharedInflight;
   /** Number of local members of a group key (`$share/g/f`, mounted), for tests and stats. */
   localMembers(groupKey: string): number;
 }
@@ -48,6 +50,7 @@ export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, op
   const target = aedes as unknown as { subscribe: SubscribeFn; unsubscribe: SubscribeFn };
   const subscribe = target.subscribe.bind(aedes);
   const unsubscribe = target.unsubscribe.bind(aedes);
+  const inflight = new SharedInflight((aedes as unknown as { persistence: ConstructorParameters<typeof SharedInflight>[0] }).persistence);
 
   function makeRoute(groupKey: string, filter: string): Deliver {
     // MQTT-4.7.2-1: a filter starting with a wildcard does not match `$` topics.
@@ -63,8 +66,32 @@ export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, op
         ctx.log.debug({ group: groupKey, topic: packet.topic }, 'shared subscription message dropped: no member');
         return cb();
       }
-      deliver(packet, cb);
+      inflight.dispatch(groupKey, packet, deliver, cb);
     };
+  }
+
+  /** Hands a closed member's unacknowledged messages to the members left (dropped if none, or expired). */
+  function redispatch(groupKey: string, clientId: string): void {
+    const group = local.get(groupKey);
+    const stillMember = (key: string): boolean => local.get(key)?.deliver.has(clientId) === true;
+    const messages = inflight.takeUnacked(clientId, groupKey, stillMember);
+    if (messages.length === 0) return;
+    const now = Date.now();
+    for (const message of messages) {
+      if (message.messageExpiry !== undefined && message.messageExpiry <= now) continue;
+      if (group === undefined) {
+        ctx.metrics.dropped.inc();
+        continue;
+      }
+      // A new identity on this node: the member's per-message dedupe has seen newer messages.
+      const again: SharedDeliveredPacket = { ...message, brokerId: undefined, brokerCounter: 0 };
+      // The time it waited counts against its Message Expiry Interval [MQTT-3.3.2-6].
+      if (message.messageExpiry !== undefined && message.properties !== undefined) {
+        again.properties = { ...message.properties, messageExpiryInterval: Math.ceil((message.messageExpiry - now) / 1000) };
+      }
+      group.route(again, noop);
+    }
+    ctx.log.debug({ group: groupKey, clientId, count: messages.length }, 'shared subscription: unacknowledged messages re-dispatched');
   }
 
   target.subscribe = function sharedAwareSubscribe(topic, func, done) {
@@ -93,13 +120,20 @@ export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, op
     if (group === undefined || group.deliver.get(key.clientId) !== func) return (done ?? noop)(null);
     group.deliver.delete(key.clientId);
     groups.remove(groupKey, key.clientId);
-    if (group.deliver.size > 0) return (done ?? noop)(null);
+    // aedes unsubscribes everything of a closing client: then its in-flight messages go back to the group.
+    const closing = ctx.clients.get(key.clientId)?.client.closed !== false;
+    if (group.deliver.size > 0) {
+      if (closing) redispatch(groupKey, key.clientId);
+      return (done ?? noop)(null);
+    }
     local.delete(groupKey);
+    if (closing) redispatch(groupKey, key.clientId);
     unsubscribe(group.filter, group.route, done);
   };
 
   return {
     groups,
+    inflight,
     localMembers: (groupKey) => local.get(groupKey)?.deliver.size ?? 0,
   };
 }
