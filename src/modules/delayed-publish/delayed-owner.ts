@@ -36,6 +36,7 @@ export interface DelayedOwnerOptions {
   publish(message: DelayedMessage): Promise<void>;
   onPublished?: (message: DelayedMessage, error: unknown) => void;
   log: Logger;
+  nodeName?: string;
   /** Lease time to live; renewed every third of it. */
   leaseMs?: number;
 }
@@ -46,7 +47,8 @@ interface LeaseCommands {
 }
 
 export class DelayedOwner {
-  readonly token = randomUUID();
+  /** `<node name>#<uuid>`: unique per run (a restarted node is a new holder), readable by operators. */
+  readonly token: string;
   private readonly leaseMs: number;
   private readonly feed: ChangeFeed;
   private scheduler: DelayedScheduler | undefined;
@@ -56,6 +58,7 @@ export class DelayedOwner {
 
   constructor(private readonly options: DelayedOwnerOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.token = `${options.nodeName ?? 'node'}#${randomUUID()}`;
     const redis = options.store.redis;
     redis.defineCommand('modmqDelayedLease', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('modmqDelayedUnlease', { numberOfKeys: 1, lua: RELEASE });

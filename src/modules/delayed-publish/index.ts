@@ -89,7 +89,7 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
     const onPublished = (_m: DelayedMessage, error: unknown): void => count(error === undefined ? 'published' : 'publish_failed');
     const scheduler =
       store instanceof RedisDelayedStore
-        ? new DelayedOwner({ store, cluster: ctx.cluster!, log: ctx.log, publish, onPublished })
+        ? new DelayedOwner({ store, cluster: ctx.cluster!, nodeName: ctx.node.name, log: ctx.log, publish, onPublished })
         : new DelayedScheduler({ store, log: ctx.log, publish, onPublished });
 
     // A held message keeps the success ack (0x00; MQTT 5 would allow 0x10, EMQX sends 0x00).
