@@ -33,11 +33,18 @@ export class ChangeFeed {
       this.live = false;
     });
     this.sub.on('error', (error: Error) => options.onError?.(error));
-    // ioredis re-subscribes on reconnect before it reports ready again.
+    // ioredis reports ready on reconnect, then re-sends SUBSCRIBE. Our own SUBSCRIBE (harmless
+    // twice) resolves once the channel is subscribed again: only then is a resync complete.
     this.sub.on('ready', () => {
       if (!this.subscribedOnce || this.closed) return;
-      this.live = true;
-      options.onResync();
+      this.sub.subscribe(this.options.channel).then(
+        () => {
+          if (this.closed) return;
+          this.live = true;
+          options.onResync();
+        },
+        (error: Error) => options.onError?.(error),
+      );
     });
   }
 

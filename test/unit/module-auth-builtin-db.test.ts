@@ -308,4 +308,17 @@ describe('redis: two nodes share users and rules', () => {
       await b.instance.stop();
     }
   });
+
+  test('after Redis comes back (here: empty, as without persistence) a node drops its cached answers', async () => {
+    const a = await startOn('redis', config({ users: [{ username: 'dora', password: 'pw' }] }));
+    try {
+      assert.equal((await login(a.fake, 'c1', 'dora', 'pw')).result, 'allow'); // cached now
+      const flushes = a.fake.aclFlushes;
+      await redis!.restart();
+      await eventually('the cache is dropped on resync', async () => (await login(a.fake, 'c1', 'dora', 'pw').catch(() => undefined))?.result === 'ignore');
+      assert.ok(a.fake.aclFlushes > flushes, 'and the ACL cache flushed');
+    } finally {
+      await a.instance.stop();
+    }
+  });
 });

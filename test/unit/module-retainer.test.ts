@@ -424,6 +424,20 @@ describe('RedisBackend: nodes share one store', () => {
     }
   });
 
+  test('a replica resyncs after Redis comes back (here: empty, as without persistence)', async () => {
+    const cluster = freshCluster();
+    const a = await openRedisBackend(cluster);
+    a.put(msg('before', 'x'));
+    await a.reload();
+    assert.equal(a.size, 1);
+    await redis!.restart();
+    await eventually('the replica reloaded what Redis holds', () => a.size === 0);
+    a.put(msg('after', 'y'));
+    await a.reload(); // same connection: the store went first
+    const b = await openRedisBackend(cluster);
+    assert.deepEqual([...b.values()].map((m) => m.topic), ['after'], 'writes reach Redis again');
+  });
+
   test('the module in cluster mode: storage is redis whatever storage_type says; a storage_type change moves nothing', async () => {
     const fake = createFakeBroker();
     const services = new Map<string, unknown>();

@@ -153,7 +153,8 @@ export class RedisUserStore implements UserStore {
   async getUser(kind: UserKind, id: string): Promise<StoredUser | undefined> {
     this.check();
     const key = login(kind, id);
-    const cached = this.userCache.get(key);
+    // While the feed is down a change could go unheard: the cache is not trusted then.
+    const cached = this.feed.live ? this.userCache.get(key) : undefined;
     if (cached !== undefined) return cached ?? undefined;
     const generation = this.generation;
     const text = await this.redis.hget(this.users, key);
@@ -203,7 +204,7 @@ export class RedisUserStore implements UserStore {
   async rulesOf(kind: AclKind, id: string): Promise<AclRule[]> {
     this.check();
     const key = login(kind, id);
-    const cached = this.ruleCache.get(key);
+    const cached = this.feed.live ? this.ruleCache.get(key) : undefined;
     if (cached !== undefined) return cached;
     const generation = this.generation;
     const rules = decodeRules(kind, id, await this.redis.hgetall(`${this.prefix}acl:${key}`)).map(plain);
