@@ -141,6 +141,21 @@ describe(`${backend}: authenticate`, () => {
   });
 });
 
+describe(`${backend}: listing`, () => {
+  test('users by kind and case-insensitive substring, paged in kind and id order', async () => {
+    const r = await start(config({ users: [{ username: 'Carol', password: 'x' }, { username: 'bob', password: 'x' }], clients: [{ clientid: 'car-1', password: 'x' }] }));
+    try {
+      const ids = async (q: Parameters<BuiltinDbService['listUsers']>[0]) => (await r.admin.listUsers(q)).items.map((u) => `${u.kind}:${u.id}`);
+      assert.deepEqual(await ids({}), ['clientid:car-1', 'username:Carol', 'username:bob']);
+      assert.deepEqual(await ids({ like: 'CAR' }), ['clientid:car-1', 'username:Carol']);
+      assert.deepEqual(await ids({ kind: 'username', limit: 1, offset: 1 }), ['username:bob']);
+      assert.equal((await r.admin.listUsers({ like: '%' })).total, 0, 'LIKE wildcards are plain characters');
+    } finally {
+      await r.instance.stop();
+    }
+  });
+});
+
 describe(`${backend}: seeds and live config`, () => {
   test('config seeds are inserted only when absent; a restart keeps API changes', async () => {
     const cfg = config({ users: [{ username: 'alice', password: 'seed' }] });

@@ -37,6 +37,9 @@ interface UserJson {
 
 const login = (kind: string, id: string): string => `${kind}\n${id}`;
 
+/** SQLite's LIKE ignores the case of ASCII letters only; so does the Redis listing. */
+const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
 function splitLogin(member: string): [string, string] {
   const nl = member.indexOf('\n');
   return [member.slice(0, nl), member.slice(nl + 1)];
@@ -190,11 +193,12 @@ export class RedisUserStore implements UserStore {
     this.check();
     // Admin listing: reads the whole hash (users are few compared with what a CONNECT costs).
     const all = await this.redis.hgetall(this.users);
+    const like = query.like ? asciiLower(query.like) : undefined;
     const items: StoredUser[] = [];
     for (const [key, text] of Object.entries(all)) {
       const [kind, id] = splitLogin(key);
       if (query.kind && kind !== query.kind) continue;
-      if (query.like && !id.includes(query.like)) continue;
+      if (like !== undefined && !asciiLower(id).includes(like)) continue;
       items.push(decodeUser(kind as UserKind, id, text));
     }
     items.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
