@@ -2,7 +2,7 @@
  * Two real nodes on one Redis: the modules with shared data keep it in Redis. A built-in DB user
  * added through node A's API logs in on node B; a retained message published on A is delivered
  * to a subscriber on B; a delayed message published on A, whose release owner is then killed
- * (SIGKILL) before it is due, is released by B, once.
+ * (SIGKILL) before it is due, is released by B, once; the killed node restarts and takes part again.
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
@@ -119,6 +119,17 @@ describe('cluster: shared module data on Redis', () => {
       const metrics = await (await survivor.request('GET', '/metrics')).text();
       assert.match(metrics, /modmq_delayed_messages_total\{result="published"\} 1\b/, 'released once by the survivor');
       assert.deepEqual(received, ['once']);
+
+      // The killed node comes back in its old dir and takes part again: a message held through
+      // it is released (by whichever node holds the lease), once.
+      const restarted = await cluster.startNode(owner === a ? 1 : 2, owner.dir);
+      await restarted.waitApplied();
+      const again = await restarted.connect({ clientId: 'delayed-pub-2' });
+      await again.publishAsync('$delayed/1/later/topic', 'after-restart', { qos: 1 });
+      await again.endAsync();
+      await eventually('released after the restart', async () => received.length >= 2);
+      await eventually('nothing held', async () => (await restarted.json<{ total: number }>('GET', '/delayed')).total === 0);
+      assert.deepEqual(received, ['once', 'after-restart']);
       await sub.endAsync();
     } finally {
       await redis.quit();

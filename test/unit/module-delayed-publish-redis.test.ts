@@ -77,16 +77,40 @@ for (const kind of ['sqlite', 'redis'] as const) {
 }
 
 describe('redis: the release lease', () => {
-  function owner(store: RedisDelayedStore, cluster: ClusterContext, released: string[], leaseMs = 300): DelayedOwner {
-    return new DelayedOwner({ store, cluster, log: silent, leaseMs, publish: async (m) => void released.push(m.topic) });
+  function owner(store: RedisDelayedStore, cluster: ClusterContext, released: string[], nodeName: string, leaseMs = 300): DelayedOwner {
+    return new DelayedOwner({ store, cluster, log: silent, leaseMs, nodeName, publish: async (m) => void released.push(m.topic) });
   }
+
+  test('a restarted owner takes its own lease back at once and releases what its earlier run had claimed', async () => {
+    const cluster = freshCluster();
+    const store = await openRedis(cluster);
+    const released: string[] = [];
+    await store.insert(held('claimed-before-crash', 0), 0);
+    // The earlier run of n1 holds a long lease and had claimed the message when it died.
+    await store.redis.set(store.keys.lease, 'n1@host#earlier-run', 'PX', 3_600_000);
+    assert.equal((await store.claim('n1@host#earlier-run', Date.now(), 10))!.length, 1);
+    const other = owner(store, cluster, released, 'n2@host', 3_600_000);
+    const restarted = owner(store, cluster, released, 'n1@host', 3_600_000);
+    try {
+      await other.start();
+      assert.equal(other.owner, false, 'another node waits for the lease to run out');
+      await restarted.start();
+      assert.equal(restarted.owner, true, 'the same node name takes it over at once');
+      await eventually('released', () => released.length === 1);
+      assert.deepEqual(released, ['claimed-before-crash']);
+    } finally {
+      await other.stop();
+      await restarted.stop();
+      await store.close();
+    }
+  });
 
   test('two nodes: one owner at a time; every message released once; a stop hands the lease over', async () => {
     const cluster = freshCluster();
     const [sa, sb] = [await openRedis(cluster), await openRedis(cluster)];
     const released: string[] = [];
-    const a = owner(sa, cluster, released);
-    const b = owner(sb, cluster, released);
+    const a = owner(sa, cluster, released, 'n1@host');
+    const b = owner(sb, cluster, released, 'n2@host');
     try {
       await a.start();
       await b.start();
@@ -125,7 +149,7 @@ describe('redis: the release lease', () => {
     await store.insert(held('later', Date.now() + 3_600_000), 0);
     await store.redis.set(store.keys.lease, 'dead-node', 'PX', 400);
     assert.deepEqual((await store.claim('dead-node', Date.now(), 1))!.map((m) => m.topic), ['claimed-by-dead']);
-    const survivor = owner(store, cluster, released);
+    const survivor = owner(store, cluster, released, 'survivor@host');
     try {
       await survivor.start();
       assert.equal(survivor.owner, false, 'the lease is still held');

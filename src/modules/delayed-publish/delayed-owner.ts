@@ -3,7 +3,8 @@
  * lease key (`SET NX PX`) every `renewMs`; the holder renews it and runs the scheduler, claiming due
  * messages with its token (the claim script checks the lease, so a node that lost it claims
  * nothing). When the holder dies, its lease runs out and another node (or the restarted one)
- * takes over: it first puts back what the dead holder had claimed but not acknowledged.
+ * takes over (a restarted holder at once): it first puts back what the dead holder had claimed
+ * but not acknowledged.
  * New messages are announced on a channel so the holder re-arms its timer; each renewal also
  * re-reads the next due time, in case an announcement was missed.
  */
@@ -16,11 +17,13 @@ import type { DelayedMessage } from './delayed-store.js';
 import type { RedisDelayedStore } from './redis-delayed-store.js';
 import { DelayedScheduler } from './scheduler.js';
 
-// 0: someone else holds it; 1: renewed; 2: acquired now.
+// 0: someone else holds it; 1: renewed; 2: acquired now. A lease of an earlier run of this very
+// node (same node name, which is unique in a cluster) is taken over at once: a restarted owner
+// resumes without waiting for its old lease to run out.
 const ACQUIRE = `
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if holder then return 0 end
+if holder and string.sub(holder, 1, #ARGV[3]) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 2`;
 
@@ -36,19 +39,21 @@ export interface DelayedOwnerOptions {
   publish(message: DelayedMessage): Promise<void>;
   onPublished?: (message: DelayedMessage, error: unknown) => void;
   log: Logger;
-  nodeName?: string;
+  /** This node's name (unique in the cluster): the lease names its holder with it. */
+  nodeName: string;
   /** Lease time to live; renewed every third of it. */
   leaseMs?: number;
 }
 
 interface LeaseCommands {
-  modmqDelayedLease(key: string, token: string, ttl: number): Promise<number>;
+  modmqDelayedLease(key: string, token: string, ttl: number, ownPrefix: string): Promise<number>;
   modmqDelayedUnlease(key: string, token: string): Promise<number>;
 }
 
 export class DelayedOwner {
   /** `<node name>#<uuid>`: unique per run (a restarted node is a new holder), readable by operators. */
   readonly token: string;
+  private readonly ownPrefix: string;
   private readonly leaseMs: number;
   private readonly feed: ChangeFeed;
   private scheduler: DelayedScheduler | undefined;
@@ -58,7 +63,8 @@ export class DelayedOwner {
 
   constructor(private readonly options: DelayedOwnerOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.token = `${options.nodeName ?? 'node'}#${randomUUID()}`;
+    this.ownPrefix = `${options.nodeName}#`;
+    this.token = `${this.ownPrefix}${randomUUID()}`;
     const redis = options.store.redis;
     redis.defineCommand('modmqDelayedLease', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('modmqDelayedUnlease', { numberOfKeys: 1, lua: RELEASE });
@@ -121,7 +127,7 @@ export class DelayedOwner {
     const { store, log } = this.options;
     await store.refreshCount();
     // Redis unreachable: this throws; our lease may run out meanwhile and the claim script refuses us.
-    const state = await (store.redis as unknown as LeaseCommands).modmqDelayedLease(store.keys.lease, this.token, this.leaseMs);
+    const state = await (store.redis as unknown as LeaseCommands).modmqDelayedLease(store.keys.lease, this.token, this.leaseMs, this.ownPrefix);
     if (this.stopped) return;
     if (state === 0) {
       if (this.scheduler) log.warn('delayed publish: the release lease went to another node');
