@@ -4,6 +4,8 @@
  * Retained-message lookup with many retained topics: the retainer's trie index against a naive
  * scan of every topic (what a store without an index does), for exact topics and typical wildcard
  * filters. Also the cost of storing and of a disc (SQLite) store. Prints figures; asserts nothing.
+ * `--redis redis://host:port` adds the cluster-mode store: how fast another node's replica catches
+ * up with N stores, how long a starting node takes to load them, and a lookup on a replica.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,8 +18,10 @@ import { DiscBackend } from '../src/modules/retainer/disc-backend.js';
 import { toPolicy } from '../src/modules/retainer/policy.js';
 import { RamBackend, type RetainedBackend } from '../src/modules/retainer/ram-backend.js';
 import { Retainer } from '../src/modules/retainer/retainer.js';
+import { redisClusterContext } from '../src/cluster/cluster-context.js';
+import { RedisBackend } from '../src/modules/retainer/redis-backend.js';
 
-const { values } = parseArgs({ options: { topics: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({ options: { topics: { type: 'string', default: '100000' }, redis: { type: 'string' } } });
 const N = Number(values.topics);
 const log = pino({ level: 'silent' });
 
@@ -78,4 +82,35 @@ try {
   reopened.close();
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+if (values.redis === undefined) {
+  console.log('\n(cluster mode: add --redis redis://127.0.0.1:6379 to measure the Redis store)');
+} else {
+  const cluster = redisClusterContext(values.redis, `bench-${process.pid}`);
+  const open = (): Promise<RedisBackend> =>
+    RedisBackend.open({ cluster, prefix: `${cluster.keyPrefix}m:retainer:`, maxMessages: () => 0, onRefusedFull: () => undefined, onError: () => undefined });
+  const [writer, other] = [await open(), await open()];
+  try {
+    const start = process.hrtime.bigint();
+    fill(writer);
+    while (other.size < N) await new Promise((r) => setTimeout(r, 5));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    console.log(`another node's replica had all ${N} in ${ms.toFixed(0)} ms (${Math.round(N / (ms / 1000))} stores/s through Redis)`);
+    const replica = new Retainer(other, toPolicy({}), log);
+    time(`replica index ${filters[1]![0]}`, 2000, () => replica.match(filters[1]![0]).length);
+    const loadStart = process.hrtime.bigint();
+    const late = await open();
+    console.log(`a starting node loaded ${late.size} topics in ${(Number(process.hrtime.bigint() - loadStart) / 1e6).toFixed(0)} ms`);
+    late.close();
+    await late.closed();
+    const raw = cluster.connect();
+    await raw.del(`${cluster.keyPrefix}m:retainer:msgs`, `${cluster.keyPrefix}m:retainer:exp`, `${cluster.keyPrefix}m:retainer:seq`);
+    await raw.quit();
+  } finally {
+    for (const b of [writer, other]) {
+      b.close();
+      await b.closed();
+    }
+  }
 }

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { authBuiltinDb } from '../../src/modules/auth-builtin-db/index.js';
-import { runModuleContract } from './module-contract.js';
+import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
+import { redisClusterContext } from '../../src/cluster/cluster-context.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
+import { runModuleContract, type ModuleContractSpec } from './module-contract.js';
 
 const users = (password: string): Record<string, unknown> => ({ password_hash: 'sha256', users: [{ username: 'alice', password }] });
 
-runModuleContract({
+const spec: ModuleContractSpec = {
   type: authBuiltinDb,
   validConfig: users('first'),
   // Seeds never overwrite: alice keeps "first"; the new seed bob is inserted.
@@ -23,4 +27,14 @@ runModuleContract({
     }
     assert.ok(h.reconciler.services.get('auth-builtin-db'), 'admin service exposed');
   },
+};
+
+runModuleContract(spec);
+
+// The same contract in cluster mode: users and rules on a real redis-server.
+let redis: RedisServer | undefined;
+before(async () => {
+  redis = await startRedis();
 });
+after(async () => redis?.stop());
+runModuleContract({ ...spec, label: ' on redis', cluster: () => redisClusterContext(redis!.url, randomUUID().slice(0, 8)) });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { delayedPublish } from '../../src/modules/delayed-publish/index.js';
-import { runModuleContract } from './module-contract.js';
+import { randomUUID } from 'node:crypto';
+import { after, before } from 'node:test';
+import { redisClusterContext } from '../../src/cluster/cluster-context.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
+import { runModuleContract, type ModuleContractSpec } from './module-contract.js';
 
-runModuleContract({
+const spec: ModuleContractSpec = {
   type: delayedPublish,
   validConfig: { max_delayed_messages: 0 },
   updatedConfig: { max_delayed_messages: 1 },
@@ -17,4 +21,14 @@ runModuleContract({
     assert.equal(h.statusOf(_id)?.state, 'running');
     void config;
   },
+};
+
+runModuleContract(spec);
+
+// The same contract in cluster mode (shared state on a real redis-server).
+let redis: RedisServer | undefined;
+before(async () => {
+  redis = await startRedis();
 });
+after(async () => redis?.stop());
+runModuleContract({ ...spec, label: ' on redis', cluster: () => redisClusterContext(redis!.url, randomUUID().slice(0, 8)) });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { SchemaCatalog } from '../../src/schema/catalog.js';
+import type { ClusterContext } from '../../src/cluster/cluster-context.js';
 import type { ModuleService } from '../../src/modules/runtime/module-service.js';
 import { createModuleService } from '../../src/modules/runtime/module-service-impl.js';
 import type { ModuleStatus } from '../../src/modules/runtime/module-status.js';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   catalog: SchemaCatalog;
   operationTimeoutMs?: number;
   nodeName?: string;
+  /** Modules see a cluster (shared state on Redis). */
+  cluster?: ClusterContext;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -56,6 +59,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     node: { name: fake.api.nodeName, dataDir },
     log: pino({ level: 'silent' }),
     metrics,
+    ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
     ...(options.operationTimeoutMs !== undefined ? { operationTimeoutMs: options.operationTimeoutMs } : {}),
   });
   await reconciler.start();

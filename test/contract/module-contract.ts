@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ModmqError } from '../../src/errors.js';
+import type { ClusterContext } from '../../src/cluster/cluster-context.js';
 import type { ModuleType } from '../../src/modules/runtime/module-type.js';
 import type { SchemaCatalog } from '../../src/schema/catalog.js';
 import { startHarness, type Harness } from './harness.js';
@@ -36,6 +37,10 @@ export interface ModuleContractSpec {
   probe?: (h: Harness, moduleId: string, config: Config) => void | Promise<void>;
   /** Runs before each test (start a fake server…); the returned function runs after it. */
   makeContext?: () => Promise<(() => Promise<void>) | void>;
+  /** Runs the node as a cluster member: modules get `ctx.cluster` (e.g. on a test redis-server). */
+  cluster?: () => ClusterContext;
+  /** Suffix of the suite's name (e.g. ' on redis' when the same type runs twice). */
+  label?: string;
   /** Resource kinds to ignore in the leak check (e.g. 'FSReqCallback' of a logger). */
   ignoreResources?: string[];
 }
@@ -84,7 +89,7 @@ export function runModuleContract(spec: ModuleContractSpec): void {
   /** One fresh runtime per test; the module is added with `config` and applied. */
   async function withModule(config: ConfigSource, body: (h: Harness, id: string, revision: number) => Promise<void>): Promise<void> {
     const teardown = await spec.makeContext?.();
-    const h = await startHarness({ types: [spec.type, ...(spec.extraTypes ?? [])], catalog: await resolveCatalog(spec) });
+    const h = await startHarness({ types: [spec.type, ...(spec.extraTypes ?? [])], catalog: await resolveCatalog(spec), ...(spec.cluster ? { cluster: spec.cluster() } : {}) });
     try {
       const added = await h.service.add({ type, config: await resolveConfig(config) }, { author: 'contract' });
       await h.reconciler.whenApplied(added.revision);
@@ -95,7 +100,7 @@ export function runModuleContract(spec: ModuleContractSpec): void {
     }
   }
 
-  describe(`module contract: ${type}`, () => {
+  describe(`module contract: ${type}${spec.label ?? ''}`, () => {
     it('create: the module runs with the valid config', async () => {
       await withModule(spec.validConfig, async (h, id, revision) => {
         const status = h.statusOf(id);
@@ -153,7 +158,7 @@ export function runModuleContract(spec: ModuleContractSpec): void {
 
     it('remove stops the module: no hook and no handle left', async () => {
       const teardown = await spec.makeContext?.();
-      const h = await startHarness({ types: [spec.type, ...(spec.extraTypes ?? [])], catalog: await resolveCatalog(spec) });
+      const h = await startHarness({ types: [spec.type, ...(spec.extraTypes ?? [])], catalog: await resolveCatalog(spec), ...(spec.cluster ? { cluster: spec.cluster() } : {}) });
       try {
         const before = resources(spec.ignoreResources ?? []);
         const added = await h.service.add({ type, config: await resolveConfig(spec.validConfig) }, { author: 'contract' });

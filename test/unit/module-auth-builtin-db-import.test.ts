@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { parseImport } from '../../src/modules/auth-builtin-db/import-formats.js';
 import {
@@ -19,6 +20,10 @@ import {
 import { BuiltinDbService } from '../../src/modules/auth-builtin-db/service.js';
 import { SqliteUserStore } from '../../src/modules/auth-builtin-db/sqlite-user-store.js';
 import type { BuiltinDbConfig } from '../../src/modules/auth-builtin-db/config.js';
+import { RedisUserStore } from '../../src/modules/auth-builtin-db/redis-user-store.js';
+import type { UserStore } from '../../src/modules/auth-builtin-db/user-store.js';
+import { moduleKeyPrefix, redisClusterContext } from '../../src/cluster/cluster-context.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 
 const NODE: Record<string, string> = { md5: 'md5', sha: 'sha1', sha256: 'sha256', sha512: 'sha512' };
 
@@ -33,8 +38,25 @@ const cfg = (over: Partial<BuiltinDbConfig> = {}): BuiltinDbConfig => ({
   password_hash: 'sha256', users: [], clients: [], max_acls_per_login: 0, on_backend_error: 'ignore', ...over,
 });
 
-async function withService(body: (s: BuiltinDbService, store: SqliteUserStore) => Promise<void>, over: Partial<BuiltinDbConfig> = {}): Promise<void> {
-  const store = SqliteUserStore.open(':memory:');
+let redis: RedisServer | undefined;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => redis?.stop());
+
+/** A fresh store of either backend (a new cluster name: empty Redis keys). */
+async function openStore(backend: 'sqlite' | 'redis'): Promise<UserStore> {
+  if (backend === 'sqlite') return SqliteUserStore.open(':memory:');
+  const cluster = redisClusterContext(redis!.url, randomUUID().slice(0, 8));
+  return RedisUserStore.open(cluster, moduleKeyPrefix(cluster, 'auth-builtin-db'), () => undefined);
+}
+
+async function withService(
+  backend: 'sqlite' | 'redis',
+  body: (s: BuiltinDbService, store: UserStore) => Promise<void>,
+  over: Partial<BuiltinDbConfig> = {},
+): Promise<void> {
+  const store = await openStore(backend);
   try {
     await body(new BuiltinDbService(store, () => cfg(over)), store);
   } finally {
@@ -42,7 +64,7 @@ async function withService(body: (s: BuiltinDbService, store: SqliteUserStore) =
   }
 }
 
-async function check(store: SqliteUserStore, kind: 'username' | 'clientid', id: string, password: string): Promise<boolean> {
+async function check(store: UserStore, kind: 'username' | 'clientid', id: string, password: string): Promise<boolean> {
   const user = await store.getUser(kind, id);
   assert.ok(user, `${kind} ${id} stored`);
   return verifySecret(user.secret, Buffer.from(password));
@@ -80,9 +102,10 @@ describe('4.x secrets', () => {
   });
 });
 
-describe('import shapes', () => {
+for (const backend of ['sqlite', 'redis'] as const) {
+describe(`import shapes on ${backend}`, () => {
   test('an EMQX 4.4 export: auth_mnesia users log in with their plain passwords, acl_mnesia rows stored', async () => {
-    await withService(async (s, store) => {
+    await withService(backend, async (s, store) => {
       const body = {
         version: '4.4',
         modules: [],
@@ -111,7 +134,7 @@ describe('import shapes', () => {
   });
 
   test("the migrator's builtin-db-users.json", async () => {
-    await withService(async (s, store) => {
+    await withService(backend, async (s, store) => {
       const report = await s.importData({
         version: 1,
         source: 'emqx-ee-export',
@@ -126,7 +149,7 @@ describe('import shapes', () => {
   });
 
   test('ours (plain-text passwords) and bare arrays; 4.2 users without type take `as`', async () => {
-    await withService(async (s, store) => {
+    await withService(backend, async (s, store) => {
       await s.importData({
         users: [{ username: 'a', password: 'pa', is_superuser: true }],
         clients: [{ clientid: 'c', password: 'pc' }],
@@ -143,7 +166,7 @@ describe('import shapes', () => {
   });
 
   test('bad entries are problems with pointers; the good ones still import', async () => {
-    await withService(async (s) => {
+    await withService(backend, async (s) => {
       const report = await s.importData({
         users: [{ username: 'ok', password: 'p' }, { username: 'x' }, { username: 'a', clientid: 'b', password: 'p' }, { login: 'bad', password: 'AAAA', type: 'username' }],
         acl: [{ topic: 't', action: 'both', permission: 'allow' }],
@@ -155,7 +178,10 @@ describe('import shapes', () => {
       await assert.rejects(s.importData({ nothing: [] }), /nothing importable/);
     });
   });
+});
+}
 
+describe('import parsing', () => {
   test('property: parseImport never throws and accounts for every entry', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.anything(), fc.record({ username: fc.string(), password: fc.string() }), fc.record({ topic: fc.string(), action: fc.constantFrom('pub', 'sub', 'x'), permission: fc.constantFrom('allow', 'deny') }))), (items) => {

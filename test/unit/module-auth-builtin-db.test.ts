@@ -1,13 +1,18 @@
 /**
  * auth-builtin-db on the fake broker: the authenticate and authorize hooks with 4.x
- * emqx_auth_mnesia semantics, seeds, live config changes and a failing store.
+ * emqx_auth_mnesia semantics, seeds, live config changes and a failing store. Every test runs
+ * twice: on the node's SQLite file and, as in cluster mode, on a real redis-server.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { moduleKeyPrefix, redisClusterContext, type ClusterContext } from '../../src/cluster/cluster-context.js';
+import { RedisUserStore } from '../../src/modules/auth-builtin-db/redis-user-store.js';
+import type { UserStore } from '../../src/modules/auth-builtin-db/user-store.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 import type { AuthDecision, ClientInfo } from '../../src/broker/hooks.js';
 import { authBuiltinDb, BUILTIN_DB_FILE, type BuiltinDbConfig } from '../../src/modules/auth-builtin-db/index.js';
 import type { BuiltinDbService } from '../../src/modules/auth-builtin-db/service.js';
@@ -26,9 +31,27 @@ const config = (over: Partial<BuiltinDbConfig> = {}): BuiltinDbConfig => ({
 });
 
 let dirs: string[] = [];
+let redis: RedisServer | undefined;
+before(async () => {
+  redis = await startRedis();
+});
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
+  await redis?.stop();
 });
+
+type Backend = 'sqlite' | 'redis';
+/** The cluster a data dir stands for: a restart in the same dir finds the same Redis keys. */
+const clusterFor = (backend: Backend, dataDir: string): ClusterContext | undefined =>
+  backend === 'redis' ? redisClusterContext(redis!.url, dataDir.slice(-12)) : undefined;
+
+/** The store a stopped module left behind, opened directly. */
+async function openStoreOf(backend: Backend, dataDir: string): Promise<UserStore> {
+  const cluster = clusterFor(backend, dataDir);
+  if (!cluster) return SqliteUserStore.open(join(dataDir, BUILTIN_DB_FILE));
+  return RedisUserStore.open(cluster, moduleKeyPrefix(cluster, 'auth-builtin-db'), () => undefined);
+}
+
 
 interface Running {
   fake: FakeBroker;
@@ -37,7 +60,7 @@ interface Running {
   dir: string;
 }
 
-async function start(cfg: BuiltinDbConfig, dir?: string): Promise<Running> {
+async function startOn(backend: Backend, cfg: BuiltinDbConfig, dir?: string): Promise<Running> {
   const fake = createFakeBroker();
   fake.hooks.setOrder(['auth-builtin-db', 'next']);
   const dataDir = dir ?? (await mkdtemp(join(tmpdir(), 'modmq-bdb-unit-')));
@@ -45,6 +68,7 @@ async function start(cfg: BuiltinDbConfig, dir?: string): Promise<Running> {
   let admin: BuiltinDbService | undefined;
   const ctx = {
     ...moduleContext(fake, 'auth-builtin-db'),
+    ...(backend === 'redis' ? { cluster: clusterFor(backend, dataDir)! } : {}),
     dataDir: async () => dataDir,
     expose: (name: string, service: unknown) => {
       assert.equal(name, 'auth-builtin-db');
@@ -69,7 +93,10 @@ const clientInfo = (fake: FakeBroker, clientId: string, username?: string): Clie
   return c;
 };
 
-describe('authenticate', () => {
+for (const backend of ['sqlite', 'redis'] as const) {
+const start = (cfg: BuiltinDbConfig, dir?: string): Promise<Running> => startOn(backend, cfg, dir);
+
+describe(`${backend}: authenticate`, () => {
   let r: Running;
   beforeEach(async () => {
     r = await start(config({ users: [{ username: 'alice', password: 'pw-a' }, { username: 'root', password: 'pw-r', is_superuser: true }], clients: [{ clientid: 'dev-1', password: 'pw-d' }] }));
@@ -114,7 +141,22 @@ describe('authenticate', () => {
   });
 });
 
-describe('seeds and live config', () => {
+describe(`${backend}: listing`, () => {
+  test('users by kind and case-insensitive substring, paged in kind and id order', async () => {
+    const r = await start(config({ users: [{ username: 'Carol', password: 'x' }, { username: 'bob', password: 'x' }], clients: [{ clientid: 'car-1', password: 'x' }] }));
+    try {
+      const ids = async (q: Parameters<BuiltinDbService['listUsers']>[0]) => (await r.admin.listUsers(q)).items.map((u) => `${u.kind}:${u.id}`);
+      assert.deepEqual(await ids({}), ['clientid:car-1', 'username:Carol', 'username:bob']);
+      assert.deepEqual(await ids({ like: 'CAR' }), ['clientid:car-1', 'username:Carol']);
+      assert.deepEqual(await ids({ kind: 'username', limit: 1, offset: 1 }), ['username:bob']);
+      assert.equal((await r.admin.listUsers({ like: '%' })).total, 0, 'LIKE wildcards are plain characters');
+    } finally {
+      await r.instance.stop();
+    }
+  });
+});
+
+describe(`${backend}: seeds and live config`, () => {
   test('config seeds are inserted only when absent; a restart keeps API changes', async () => {
     const cfg = config({ users: [{ username: 'alice', password: 'seed' }] });
     const first = await start(cfg);
@@ -150,7 +192,7 @@ describe('seeds and live config', () => {
     const r = await start(config({ password_hash: 'md5' }));
     await r.admin.addUser({ kind: 'clientid', id: 'd', password: 'secret' });
     await r.instance.stop();
-    const store = SqliteUserStore.open(join(r.dir, BUILTIN_DB_FILE));
+    const store = await openStoreOf(backend, r.dir);
     try {
       const user = await store.getUser('clientid', 'd');
       assert.ok(user);
@@ -163,7 +205,7 @@ describe('seeds and live config', () => {
   });
 });
 
-describe('authorize', () => {
+describe(`${backend}: authorize`, () => {
   let r: Running;
   beforeEach(async () => {
     r = await start(config());
@@ -228,11 +270,11 @@ describe('authorize', () => {
   });
 });
 
-describe('a failing store', () => {
+describe(`${backend}: a failing store`, () => {
   test('ignore or deny as configured, status degraded with the reason', async () => {
     const r = await start(config({ users: [{ username: 'alice', password: 'pw' }] }));
     // Close the database under the module: every lookup now fails.
-    const store = (r.admin as unknown as { store: SqliteUserStore }).store;
+    const store = (r.admin as unknown as { store: UserStore }).store;
     await store.close();
     assert.deepEqual(await login(r.fake, 'c', 'alice', 'pw'), { result: 'ignore' });
     const health = r.instance.status();
@@ -243,5 +285,55 @@ describe('a failing store', () => {
     assert.equal(denied.result, 'deny');
     assert.equal((await r.fake.authorize(clientInfo(r.fake, 'c', 'alice'), 'publish', 't')).result, 'deny');
     await r.instance.stop();
+  });
+});
+}
+
+/** Polls an async condition (bounded; no timing asserted). */
+async function eventually(what: string, predicate: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('redis: two nodes share users and rules', () => {
+  test('a user and a rule added on one node apply on the other, whose caches and ACL cache are dropped', async () => {
+    const a = await startOn('redis', config());
+    const b = await startOn('redis', config(), a.dir);
+    try {
+      // B looks carol up first: the "unknown" answer is cached there until a change is heard.
+      assert.deepEqual(await login(b.fake, 'c1', 'carol', 'pw'), { result: 'ignore' });
+      const c = clientInfo(b.fake, 'c1', 'carol');
+      assert.deepEqual(await b.fake.authorize(c, 'publish', 'x/1'), { result: 'ignore' });
+      const flushes = b.fake.aclFlushes;
+
+      await a.admin.addUser({ kind: 'username', id: 'carol', password: 'pw' });
+      await eventually('carol logs in on B', async () => (await login(b.fake, 'c1', 'carol', 'pw')).result === 'allow');
+      await a.admin.addAcl({ username: 'carol', topic: 'x/#', action: 'pub', permission: 'deny' });
+      await eventually('the rule applies on B', async () => (await b.fake.authorize(c, 'publish', 'x/1')).result === 'deny');
+      assert.ok(b.fake.aclFlushes > flushes, "B's broker ACL cache was flushed");
+      assert.equal((await b.admin.listAcl({ kind: 'username', id: 'carol' })).total, 1, "B's admin sees A's rule");
+
+      await b.admin.removeUser('username', 'carol');
+      await eventually('carol is unknown on A', async () => (await login(a.fake, 'c1', 'carol', 'pw')).result === 'ignore');
+    } finally {
+      await a.instance.stop();
+      await b.instance.stop();
+    }
+  });
+
+  test('after Redis comes back (here: empty, as without persistence) a node drops its cached answers', async () => {
+    const a = await startOn('redis', config({ users: [{ username: 'dora', password: 'pw' }] }));
+    try {
+      assert.equal((await login(a.fake, 'c1', 'dora', 'pw')).result, 'allow'); // cached now
+      const flushes = a.fake.aclFlushes;
+      await redis!.restart();
+      await eventually('the cached answer is gone', async () => (await login(a.fake, 'c1', 'dora', 'pw').catch(() => undefined))?.result === 'ignore');
+      await eventually('the resync flushed the ACL cache', async () => a.fake.aclFlushes > flushes);
+    } finally {
+      await a.instance.stop();
+    }
   });
 });

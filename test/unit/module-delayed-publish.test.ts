@@ -144,14 +144,14 @@ describe('delayed-publish module', () => {
       assert.equal(r.fake.messagePublish(client, msg('$delayed/0/now/x', 'N', { qos: 2, retain: true, properties: { contentType: 'c' } })), 'stop');
       await waitFor(() => r.fake.published.length === 1, 'due message published');
       assert.deepEqual(r.fake.published[0], { topic: 'now/x', payload: Buffer.from('N'), qos: 2, retain: true, properties: { contentType: 'c' } });
-      const list = r.service()!.list({ offset: 0, limit: 10 });
+      const list = await r.service()!.list({ offset: 0, limit: 10 });
       assert.equal(list.total, 1);
       const [entry] = list.items;
       assert.equal(entry!.topic, 'later/x');
       assert.equal(entry!.from_clientid, 'pub1');
       assert.equal(entry!.from_username, 'alice');
       assert.ok(entry!.remaining > 3500 && entry!.remaining <= 3600);
-      assert.equal(r.service()!.get(entry!.id)!.payload, Buffer.from('L').toString('base64'));
+      assert.equal((await r.service()!.get(entry!.id))!.payload, Buffer.from('L').toString('base64'));
       const text = await r.metrics.metrics();
       assert.match(text, /modmq_delayed_messages 1/);
       assert.match(text, /modmq_delayed_messages_total\{result="stored"\} 2/);
@@ -186,11 +186,11 @@ describe('delayed-publish module', () => {
       await r.instance.update!({ max_delayed_messages: 0 });
       r.fake.messagePublish(null, msg('$delayed/600/t/4'));
       assert.deepEqual(r.service()!.stats(), { count: 3, max: 0 });
-      assert.deepEqual(r.service()!.list({ offset: 0, limit: 10, topic: 't/4' }).items.map((e) => e.topic), ['t/4']);
-      assert.equal(r.service()!.deleteTopic('t/1'), 1);
-      const first = r.service()!.list({ offset: 0, limit: 1 }).items[0]!;
-      assert.equal(r.service()!.delete(first.id), true);
-      assert.equal(r.service()!.delete(first.id), false);
+      assert.deepEqual((await r.service()!.list({ offset: 0, limit: 10, topic: 't/4' })).items.map((e) => e.topic), ['t/4']);
+      assert.equal(await r.service()!.deleteTopic('t/1'), 1);
+      const first = (await r.service()!.list({ offset: 0, limit: 1 })).items[0]!;
+      assert.equal(await r.service()!.delete(first.id), true);
+      assert.equal(await r.service()!.delete(first.id), false);
       assert.equal(r.service()!.stats().count, 1);
     } finally {
       await r.instance.stop();
@@ -211,7 +211,7 @@ describe('delayed-publish module', () => {
     try {
       await waitFor(() => second.fake.published.length === 1, 'missed message published at start');
       assert.equal(second.fake.published[0]!.topic, 'missed');
-      assert.deepEqual(second.service()!.list({ offset: 0, limit: 10 }).items.map((e) => e.topic).sort(), ['absolute', 'keep']);
+      assert.deepEqual((await second.service()!.list({ offset: 0, limit: 10 })).items.map((e) => e.topic).sort(), ['absolute', 'keep']);
     } finally {
       await second.instance.stop();
     }

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { redisClusterContext, type ClusterContext } from '../../src/cluster/cluster-context.js';
+import { encodeRetained, RedisBackend } from '../../src/modules/retainer/redis-backend.js';
+import type { RetainedBackend } from '../../src/modules/retainer/ram-backend.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { RetainedMessage } from '../../src/broker/hooks.js';
@@ -24,6 +29,41 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'modmq-retainer-'));
   dirs.push(dir);
   return dir;
+}
+
+let redis: RedisServer | undefined;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => redis?.stop());
+
+/** A fresh cluster on the test Redis (no keys yet). */
+const freshCluster = (): ClusterContext => redisClusterContext(redis!.url, randomUUID().slice(0, 8));
+
+let opened: RetainedBackend[] = [];
+async function closeOpened(): Promise<void> {
+  for (const b of opened) {
+    b.close();
+    if (b instanceof RedisBackend) await b.closed();
+  }
+  opened = [];
+}
+
+/** A Redis backend as a node of `cluster` opens it (the module's key prefix). */
+async function openRedisBackend(cluster: ClusterContext, maxMessages = 0, onRefusedFull: () => void = () => undefined): Promise<RedisBackend> {
+  const b = await RedisBackend.open({
+    cluster,
+    prefix: `${cluster.keyPrefix}m:retainer:`,
+    maxMessages: () => maxMessages,
+    onRefusedFull,
+    onError: () => undefined,
+  });
+  opened.push(b);
+  return b;
+}
+
+async function openBackendOf(kind: 'ram' | 'redis'): Promise<RetainedBackend> {
+  return kind === 'ram' ? new RamBackend() : openRedisBackend(freshCluster());
 }
 
 const config = (over: Partial<RetainerConfig> = {}): RetainerConfig => ({
@@ -116,23 +156,27 @@ describe('topic index', () => {
   });
 });
 
-describe('Retainer (limits and expiry)', () => {
-  test('a payload over max_payload_size is not stored', () => {
-    const r = new Retainer(new RamBackend(), toPolicy({ max_payload_size: '4B' }), log);
+for (const kind of ['ram', 'redis'] as const) {
+describe(`Retainer (limits and expiry) on ${kind}`, () => {
+  afterEach(closeOpened);
+  const backend = (): Promise<RetainedBackend> => openBackendOf(kind);
+
+  test('a payload over max_payload_size is not stored', async () => {
+    const r = new Retainer(await backend(), toPolicy({ max_payload_size: '4B' }), log);
     r.store(msg('big', '12345'));
     r.store(msg('ok', '1234'));
     assert.deepEqual(r.list().map((m) => m.topic), ['ok']);
     assert.equal(r.counters.refusedTooBig, 1);
   });
 
-  test('0B max_payload_size means no limit', () => {
-    const r = new Retainer(new RamBackend(), toPolicy({ max_payload_size: '0B' }), log);
+  test('0B max_payload_size means no limit', async () => {
+    const r = new Retainer(await backend(), toPolicy({ max_payload_size: '0B' }), log);
     r.store(msg('big', 'y'.repeat(5000)));
     assert.equal(r.size, 1);
   });
 
-  test('when full, new topics are refused but an existing one can be replaced or deleted', () => {
-    const r = new Retainer(new RamBackend(), toPolicy({ max_retained_messages: 2 }), log);
+  test('when full, new topics are refused but an existing one can be replaced or deleted', async () => {
+    const r = new Retainer(await backend(), toPolicy({ max_retained_messages: 2 }), log);
     r.store(msg('a', '1'));
     r.store(msg('b', '1'));
     r.store(msg('c', '1'));
@@ -145,9 +189,9 @@ describe('Retainer (limits and expiry)', () => {
     assert.equal(r.counters.refusedFull, 1);
   });
 
-  test('expiry_interval applies when the message has no expiry of its own; MQTT 5 expiry wins', () => {
+  test('expiry_interval applies when the message has no expiry of its own; MQTT 5 expiry wins', async () => {
     let now = 1000;
-    const r = new Retainer(new RamBackend(), toPolicy({ expiry_interval: '10s' }), log, () => now);
+    const r = new Retainer(await backend(), toPolicy({ expiry_interval: '10s' }), log, () => now);
     r.store(msg('default'));
     r.store(msg('own', 'x', { expiresAt: 1000 + 60_000 }));
     r.store(msg('short', 'x', { expiresAt: 1000 + 2_000 }));
@@ -161,15 +205,18 @@ describe('Retainer (limits and expiry)', () => {
     assert.equal(r.size, 1);
   });
 
-  test('expiry_interval 0s keeps messages forever', () => {
+  test('expiry_interval 0s keeps messages forever', async () => {
     let now = 0;
-    const r = new Retainer(new RamBackend(), toPolicy({}), log, () => now);
+    const r = new Retainer(await backend(), toPolicy({}), log, () => now);
     r.store(msg('a'));
     now = 10 ** 12;
     assert.equal(r.match('a').length, 1);
     assert.equal(r.sweep(), 0);
   });
+});
+}
 
+describe('Retainer storage migration', () => {
   test('migrateTo moves live messages only', async () => {
     let now = 0;
     const r = new Retainer(new RamBackend(), toPolicy({}), log, () => now);
@@ -297,5 +344,114 @@ describe('retainer module on the fake broker', () => {
     fake.retainedStore()!.store(msg('a', '12345'));
     assert.deepEqual(fake.retainedStore()!.match('a'), [], 'the 4B limit is still in force');
     await instance.stop();
+  });
+});
+
+/** Polls a condition (bounded; no timing asserted). */
+async function eventually(what: string, predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (predicate()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('RedisBackend: nodes share one store', () => {
+  afterEach(closeOpened);
+
+  test('a message stored on one node is matched on another (properties, expiry); a delete anywhere removes it; a new node loads it', async () => {
+    const cluster = freshCluster();
+    const a = await openRedisBackend(cluster);
+    const b = await openRedisBackend(cluster);
+    a.put(msg('s/1/t', 'one', { properties: { correlationData: Buffer.from([1, 2]), userProperties: { k: 'v' } }, expiresAt: 10 ** 13 }));
+    a.put(msg('s/2/t', 'two'));
+    await eventually('B has both', () => b.size === 2);
+    const got = b.match('s/+/t').sort((x, y) => x.topic.localeCompare(y.topic));
+    assert.deepEqual(got.map((m) => m.payload.toString()), ['one', 'two']);
+    assert.deepEqual(got[0]!.properties, { correlationData: Buffer.from([1, 2]), userProperties: { k: 'v' } });
+    assert.equal(got[0]!.expiresAt, 10 ** 13);
+    assert.equal(got[0]!.qos, 1);
+    b.delete('s/1/t');
+    await eventually('A lost it', () => a.get('s/1/t') === undefined);
+    const c = await openRedisBackend(cluster);
+    assert.deepEqual([...c.values()].map((m) => m.topic), ['s/2/t'], 'a node that starts later loads what Redis holds');
+  });
+
+  test('max_retained_messages holds cluster-wide: Redis refuses a new topic from a node whose copy lags', async () => {
+    const cluster = freshCluster();
+    let refused = 0;
+    const a = await openRedisBackend(cluster, 2);
+    const b = await openRedisBackend(cluster, 2, () => refused++);
+    a.put(msg('a'));
+    a.put(msg('b'));
+    await eventually('B sees the two', () => b.size === 2);
+    b.put(msg('c'));
+    await eventually('the refusal is reported', () => refused === 1);
+    assert.equal(b.get('c'), undefined, "B's optimistic copy is withdrawn");
+    b.put(msg('a', 'replaced'));
+    await eventually('a replace is allowed when full', () => a.get('a')?.payload.toString() === 'replaced');
+    assert.equal(a.get('c'), undefined);
+  });
+
+  test('the expiry sweep removes only what Redis holds as expired, on every node', async () => {
+    const cluster = freshCluster();
+    const a = await openRedisBackend(cluster);
+    const b = await openRedisBackend(cluster);
+    a.put(msg('old', 'x', { expiresAt: 100 }));
+    a.put(msg('t', 'x', { expiresAt: 100 }));
+    await eventually('B has both', () => b.size === 2);
+    b.put(msg('t', 'live')); // replaces the expiring one, no expiry
+    await b.reload(); // B's write is in Redis
+    assert.equal(a.sweepExpired(200) >= 1, true);
+    await eventually('the expired one is gone on B', () => b.get('old') === undefined);
+    await eventually('A converges on the live message', () => a.get('t')?.payload.toString() === 'live');
+    assert.equal(b.get('t')?.payload.toString(), 'live', 'a stale local copy never deletes a newer message');
+  });
+
+  test('a missed change (sequence gap) makes a node reload what Redis holds', async () => {
+    const cluster = freshCluster();
+    const a = await openRedisBackend(cluster);
+    const raw = cluster.connect();
+    try {
+      const prefix = `${cluster.keyPrefix}m:retainer:`;
+      // A change whose event A never hears, then an event far ahead in the sequence.
+      await raw.hset(`${prefix}msgs`, 'missed', encodeRetained(msg('missed', 'm')));
+      await raw.set(`${prefix}seq`, '100');
+      await raw.publish(`${prefix}events`, 'D100 4 none');
+      await eventually('A reloaded', () => a.get('missed')?.payload.toString() === 'm');
+    } finally {
+      await raw.quit();
+    }
+  });
+
+  test('a replica resyncs after Redis comes back (here: empty, as without persistence)', async () => {
+    const cluster = freshCluster();
+    const a = await openRedisBackend(cluster);
+    a.put(msg('before', 'x'));
+    await a.reload();
+    assert.equal(a.size, 1);
+    await redis!.restart();
+    await eventually('the replica reloaded what Redis holds', () => a.size === 0);
+    a.put(msg('after', 'y'));
+    await a.reload(); // same connection: the store went first
+    const b = await openRedisBackend(cluster);
+    assert.deepEqual([...b.values()].map((m) => m.topic), ['after'], 'writes reach Redis again');
+  });
+
+  test('the module in cluster mode: storage is redis whatever storage_type says; a storage_type change moves nothing', async () => {
+    const fake = createFakeBroker();
+    const services = new Map<string, unknown>();
+    const ctx = { ...ctxFor(fake, await tempDir(), services), cluster: freshCluster() };
+    const instance = await retainer.create(ctx, config({ storage_type: 'disc' }));
+    try {
+      const service = services.get('retainer') as RetainerService;
+      assert.equal(service.storage(), 'redis');
+      fake.retainedStore()!.store(msg('k', 'v'));
+      await instance.update!(config({ storage_type: 'ram' }));
+      assert.equal(service.storage(), 'redis');
+      assert.equal(service.get('k')?.payload.toString(), 'v');
+    } finally {
+      await instance.stop();
+    }
   });
 });

@@ -66,7 +66,7 @@ export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void
     async (request) => {
       const { limit, offset, topic } = request.query as { limit: number; offset: number; topic?: string };
       const service = serviceOf(deps);
-      const page = service.list({ offset, limit, ...(topic !== undefined ? { topic } : {}) });
+      const page = await service.list({ offset, limit, ...(topic !== undefined ? { topic } : {}) });
       return { total: page.total, limit, offset, max: service.stats().max, messages: page.items };
     },
   );
@@ -85,7 +85,7 @@ export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { id } = request.params as { id: number };
-      const message = serviceOf(deps).get(id);
+      const message = await serviceOf(deps).get(id);
       if (!message) throw notFound('MODMQ_NOT_FOUND', `no delayed message ${id}`);
       return message;
     },
@@ -105,7 +105,7 @@ export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { id } = request.params as { id: number };
-      if (!serviceOf(deps).delete(id)) throw notFound('MODMQ_NOT_FOUND', `no delayed message ${id}`);
+      if (!(await serviceOf(deps).delete(id))) throw notFound('MODMQ_NOT_FOUND', `no delayed message ${id}`);
       request.log.info({ delayedId: id }, 'delayed message deleted');
       return { id, deleted: true };
     },
@@ -131,7 +131,7 @@ export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void
     },
     async (request) => {
       const { topic } = request.query as { topic: string };
-      const deleted = serviceOf(deps).deleteTopic(topic);
+      const deleted = await serviceOf(deps).deleteTopic(topic);
       request.log.info({ topic, deleted }, 'delayed messages deleted for a topic');
       return { topic, deleted };
     },

@@ -6,8 +6,10 @@ import { loginsOf, matchRules } from './acl-match.js';
 import type { BuiltinDbConfig } from './config.js';
 import { verifySecret } from './secret.js';
 import { BuiltinDbService } from './service.js';
+import { moduleKeyPrefix } from '../../cluster/cluster-context.js';
+import { RedisUserStore } from './redis-user-store.js';
 import { SqliteUserStore } from './sqlite-user-store.js';
-import type { AclRule, StoredUser } from './user-store.js';
+import type { StoredUser, UserStore } from './user-store.js';
 
 export type { BuiltinDbConfig } from './config.js';
 export type { BuiltinDbAdmin, AclView, ImportOptions, ImportReport, Page, UserView } from './service.js';
@@ -18,12 +20,24 @@ export const BUILTIN_DB_SERVICE = 'auth-builtin-db';
 export const BUILTIN_DB_FILE = 'builtin-db.sqlite';
 
 const BAD_CREDENTIALS = 0x86;
-/** A local SQLite read is fast; the bound only keeps a wedged file from hanging a connect. */
+/** A local read is fast; the bound only keeps a wedged file or Redis from hanging a connect. */
 const LOOKUP_TIMEOUT_MS = 5_000;
 
+/** SQLite under the data dir alone; the cluster's Redis (shared by every node) in cluster mode. */
+async function openStore(ctx: ModuleContext): Promise<UserStore> {
+  if (ctx.cluster === undefined) return SqliteUserStore.open(join(await ctx.dataDir(), BUILTIN_DB_FILE));
+  return RedisUserStore.open(
+    ctx.cluster,
+    moduleKeyPrefix(ctx.cluster, ctx.moduleId),
+    // Another node changed users or rules: this node's cached ACL answers may be stale.
+    () => ctx.broker.flushAclCache(),
+    (error) => ctx.log.warn({ err: error }, 'builtin-db: Redis connection error'),
+  );
+}
+
 /**
- * auth-builtin-db: users (by username or client id) and ACL rules in a SQLite file of the node,
- * with EMQX 4.x emqx_auth_mnesia semantics. authenticate: the client id's user and the username's
+ * auth-builtin-db: users (by username or client id) and ACL rules in a SQLite file of the node
+ * (in cluster mode: in the cluster's Redis, shared by every node; redis-user-store.ts), with EMQX 4.x emqx_auth_mnesia semantics. authenticate: the client id's user and the username's
  * user are both looked up; neither -> ignore, any password matches -> allow (its superuser flag),
  * else deny 0x86. authorize: rules of the client id, the username, then all; first match decides.
  */
@@ -33,7 +47,7 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
   schemaVersion: 1,
 
   async create(ctx: ModuleContext, config: BuiltinDbConfig): Promise<ModuleInstance<BuiltinDbConfig>> {
-    const store = SqliteUserStore.open(join(await ctx.dataDir(), BUILTIN_DB_FILE));
+    const store = await openStore(ctx);
     try {
       let current = config;
       const service = new BuiltinDbService(store, () => current, () => ctx.broker.flushAclCache());
@@ -43,14 +57,12 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
 
       ctx.hooks.authenticate(async ({ client, password }): Promise<AuthDecision> => {
         const found = await guard.run('user lookup', async () => {
-          const users: StoredUser[] = [];
-          const byClient = await store.getUser('clientid', client.clientId);
-          if (byClient) users.push(byClient);
-          if (client.username !== undefined) {
-            const byName = await store.getUser('username', client.username);
-            if (byName) users.push(byName);
-          }
-          return users;
+          // Both lookups at once: one round trip when the store is remote.
+          const found = await Promise.all([
+            store.getUser('clientid', client.clientId),
+            client.username !== undefined ? store.getUser('username', client.username) : undefined,
+          ]);
+          return found.filter((u): u is StoredUser => u !== undefined);
         });
         if (!found.ok) return guard.authFailure();
         if (found.value.length === 0) return { result: 'ignore' };
@@ -61,9 +73,8 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
 
       ctx.hooks.authorize(async (client, action, topic): Promise<AclDecision> => {
         const found = await guard.run('acl lookup', async () => {
-          const rules: AclRule[] = [];
-          for (const [kind, id] of loginsOf(client)) rules.push(...(await store.rulesOf(kind, id)));
-          return rules;
+          const perLogin = await Promise.all(loginsOf(client).map(([kind, id]) => store.rulesOf(kind, id)));
+          return perLogin.flat();
         });
         if (!found.ok) return guard.aclFailure();
         const permission = matchRules(found.value, client, action, topic);

@@ -1,7 +1,6 @@
 /**
- * Where the built-in DB keeps users and ACL rules. The node's SQLite file today
- * (sqlite-user-store.ts); the cluster issue swaps in Redis behind the same interface, which is
- * why every method is async.
+ * Where the built-in DB keeps users and ACL rules: the node's SQLite file (sqlite-user-store.ts),
+ * or in cluster mode the cluster's Redis (redis-user-store.ts); hence every method is async.
  */
 import type { StoredSecret } from './secret.js';
 

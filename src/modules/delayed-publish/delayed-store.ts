@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
+import type { DelayedQueue } from './delayed-queue.js';
 import { decodeProperties, encodeProperties } from './properties-codec.js';
 
 /** A held message as stored. `publishAt` and `createdAt` are epoch ms. */
@@ -55,7 +56,7 @@ CREATE INDEX IF NOT EXISTS delayed_topic ON delayed (topic);
  * loses nothing committed). All calls are synchronous; a count is kept in memory so the limit
  * check on the publish path does no query.
  */
-export class DelayedStore {
+export class DelayedStore implements DelayedQueue {
   private readonly stmts: {
     insert: Statement;
     due: Statement;
@@ -106,7 +107,8 @@ export class DelayedStore {
     return this.size;
   }
 
-  insert(m: NewDelayedMessage): number {
+  /** `_max` is checked by the caller against `count()` (one node: exact). */
+  insert(m: NewDelayedMessage, _max = 0): number {
     const result = this.stmts.insert.run(
       m.topic,
       m.payload,

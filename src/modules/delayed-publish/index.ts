@@ -3,7 +3,12 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClientInfo, MessagePublishHook, MessagePublishStop, PublishedMessage } from '../../broker/hooks.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { DELAYED_PREFIX, parseDelayedTopic } from './delayed-topic.js';
+import { moduleKeyPrefix } from '../../cluster/cluster-context.js';
+import type { DelayedMessage } from './delayed-store.js';
 import { DelayedStore } from './delayed-store.js';
+import { whenReady, type DelayedQueue } from './delayed-queue.js';
+import { DelayedOwner } from './delayed-owner.js';
+import { RedisDelayedStore } from './redis-delayed-store.js';
 import { DelayedScheduler } from './scheduler.js';
 import { createDelayedService, DELAYED_SERVICE } from './service.js';
 
@@ -53,7 +58,8 @@ function registerMetrics(registry: Registry, count: () => number): { counter: Co
 /**
  * delayed-publish: a messagePublish hook takes `$delayed/{interval}/{topic}` messages off the
  * route into a SQLite store under the module's data dir; one timer publishes them (as the broker,
- * so topic rewrite and routing apply) when due. Plain topics cost one char comparison.
+ * so topic rewrite and routing apply) when due. Plain topics cost one char comparison. In cluster
+ * mode the queue is in the cluster's Redis and one node at a time releases it (delayed-owner.ts).
  */
 export const delayedPublish: ModuleType<DelayedPublishConfig> = {
   type: 'delayed-publish',
@@ -62,23 +68,29 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
 
   async create(ctx: ModuleContext, config: DelayedPublishConfig): Promise<ModuleInstance<DelayedPublishConfig>> {
     let max = config.max_delayed_messages ?? 0;
-    const store = DelayedStore.open(join(await ctx.dataDir(), DELAYED_DB_FILE));
+    // Cluster mode: one queue in the cluster's Redis, released by one node at a time (delayed-owner.ts).
+    const store: DelayedQueue =
+      ctx.cluster === undefined
+        ? DelayedStore.open(join(await ctx.dataDir(), DELAYED_DB_FILE))
+        : await RedisDelayedStore.open(ctx.cluster, moduleKeyPrefix(ctx.cluster, ctx.moduleId), (error) =>
+            ctx.log.warn({ err: error }, 'delayed publish: Redis connection error'),
+          );
     const metrics = registerMetrics(ctx.metrics, () => store.count());
     const count = (result: Result): void => metrics.counter.inc({ result });
 
-    const scheduler = new DelayedScheduler({
-      store,
-      log: ctx.log,
-      publish: (m) =>
-        ctx.broker.publish({
-          topic: m.topic,
-          payload: m.payload,
-          qos: m.qos,
-          retain: m.retain,
-          ...(m.properties ? { properties: m.properties } : {}),
-        }),
-      onPublished: (_m, error) => count(error === undefined ? 'published' : 'publish_failed'),
-    });
+    const publish = (m: DelayedMessage): Promise<void> =>
+      ctx.broker.publish({
+        topic: m.topic,
+        payload: m.payload,
+        qos: m.qos,
+        retain: m.retain,
+        ...(m.properties ? { properties: m.properties } : {}),
+      });
+    const onPublished = (_m: DelayedMessage, error: unknown): void => count(error === undefined ? 'published' : 'publish_failed');
+    const scheduler =
+      store instanceof RedisDelayedStore
+        ? new DelayedOwner({ store, cluster: ctx.cluster!, nodeName: ctx.node.name, log: ctx.log, publish, onPublished })
+        : new DelayedScheduler({ store, log: ctx.log, publish, onPublished });
 
     // A held message keeps the success ack (0x00; MQTT 5 would allow 0x10, EMQX sends 0x00).
     const intake = (client: ClientInfo | null, message: PublishedMessage): 'stop' | MessagePublishStop => {
@@ -96,7 +108,7 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
         ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached');
         return { stop: true, reasonCode: QUOTA_EXCEEDED, reason: `max_delayed_messages (${max}) reached` };
       }
-      store.insert({
+      const inserted = store.insert({
         topic: parsed.topic,
         payload: message.payload,
         qos: message.qos,
@@ -106,9 +118,21 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
         fromUsername: client?.username ?? null,
         publishAt: parsed.publishAt,
         createdAt: now,
-      });
-      count('stored');
-      scheduler.added(parsed.publishAt);
+      }, max);
+      // SQLite answers now; Redis later (the hook never waits: the ack does not wait for Redis either).
+      whenReady(
+        inserted,
+        (id) => {
+          if (id === 0) {
+            count('dropped_full');
+            ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached in the cluster');
+            return;
+          }
+          count('stored');
+          scheduler.added(parsed.publishAt);
+        },
+        (error) => ctx.log.error({ err: error, clientId, topic: parsed.topic }, 'delayed publish could not store the message; dropped'),
+      );
       return 'stop';
     };
     const hook: MessagePublishHook = (client, message) => {
@@ -129,12 +153,13 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
       unhook = ctx.hooks.messagePublish(hook);
       unexpose = ctx.expose(DELAYED_SERVICE, createDelayedService(store, () => max, () => scheduler.removed()));
       // Messages that fell due while the node was down go out now.
-      scheduler.start();
+      await scheduler.start();
     } catch (error) {
       unhook?.();
       unexpose?.();
       metrics.remove();
-      store.close();
+      await scheduler.stop();
+      await store.close();
       throw error;
     }
 
@@ -148,7 +173,7 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
         unexpose?.();
         await scheduler.stop();
         metrics.remove();
-        store.close();
+        await store.close();
       },
       status: () => ({ state: 'running' }),
     };

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
-import type { DelayedMessage, DelayedStore } from './delayed-store.js';
+import { whenReady, type DelayedQueue } from './delayed-queue.js';
+import type { DelayedMessage } from './delayed-store.js';
 
 /** setTimeout's ceiling (~24.8 days); a later message is re-checked when the timer fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const BATCH = 500;
 
 export interface SchedulerOptions {
-  store: DelayedStore;
+  store: DelayedQueue;
   /** Publishes one due message; a rejection is logged and the message dropped (never retried forever). */
   publish(message: DelayedMessage): Promise<void>;
   log: Logger;
@@ -61,9 +62,15 @@ export class DelayedScheduler {
   }
 
   private reschedule(): void {
-    const next = this.options.store.nextDueAt();
-    if (next === undefined) this.clear();
-    else this.arm(next);
+    whenReady(
+      this.options.store.nextDueAt(),
+      (next) => {
+        if (this.stopped || this.dispatching !== undefined) return;
+        if (next === undefined) this.clear();
+        else this.arm(next);
+      },
+      (error) => this.options.log.error({ err: error }, 'delayed publish: could not read the next due time'),
+    );
   }
 
   private arm(at: number): void {
@@ -94,10 +101,10 @@ export class DelayedScheduler {
   private async dispatch(): Promise<void> {
     const { store, log } = this.options;
     for (;;) {
-      const due = store.due(this.now(), BATCH);
+      const due = await store.due(this.now(), BATCH);
       if (due.length === 0) return;
-      for (const message of due) {
-        if (this.stopped) return;
+      for (const [index, message] of due.entries()) {
+        if (this.stopped) return this.handBack(due.slice(index));
         let failure: unknown;
         try {
           await this.options.publish(message);
@@ -105,10 +112,15 @@ export class DelayedScheduler {
           failure = error;
           log.warn({ err: error, topic: message.topic, id: message.id }, 'delayed message could not be published; dropped');
         }
-        if (this.stopped && failure !== undefined) return; // keep it for the next start
-        store.delete(message.id);
+        if (this.stopped && failure !== undefined) return this.handBack(due.slice(index)); // kept for the next start
+        await store.delete(message.id);
         this.options.onPublished?.(message, failure);
       }
     }
+  }
+
+  /** Claimed but not published (stopping): a shared store gives them back to the queue. */
+  private async handBack(messages: DelayedMessage[]): Promise<void> {
+    if (messages.length > 0) await this.options.store.unclaim?.(messages.map((m) => m.id));
   }
 }

@@ -1,4 +1,5 @@
-import type { DelayedMessage, DelayedStore } from './delayed-store.js';
+import type { DelayedQueue } from './delayed-queue.js';
+import type { DelayedMessage } from './delayed-store.js';
 
 /** The name the module exposes its service under (`ctx.expose`), read by the API routes. */
 export const DELAYED_SERVICE = 'delayed-publish';
@@ -22,15 +23,18 @@ export interface DelayedEntryWithPayload extends DelayedEntry {
   payload: string;
 }
 
-/** What the delayed-publish module offers the node (the `/api/v1/delayed` routes). */
+/**
+ * What the delayed-publish module offers the node (the `/api/v1/delayed` routes). In cluster mode
+ * it answers for the whole cluster (the shared queue), from any node.
+ */
 export interface DelayedPublishService {
   /** Held messages in due order; `topic` selects one target topic exactly. */
-  list(query: { offset: number; limit: number; topic?: string }): { total: number; items: DelayedEntry[] };
-  get(id: number): DelayedEntryWithPayload | undefined;
+  list(query: { offset: number; limit: number; topic?: string }): Promise<{ total: number; items: DelayedEntry[] }>;
+  get(id: number): Promise<DelayedEntryWithPayload | undefined>;
   /** False when no such message is held. */
-  delete(id: number): boolean;
+  delete(id: number): Promise<boolean>;
   /** Removes every held message for `topic`; resolves with how many. */
-  deleteTopic(topic: string): number;
+  deleteTopic(topic: string): Promise<number>;
   /** `max` 0 = unlimited. */
   stats(): { count: number; max: number };
 }
@@ -51,28 +55,28 @@ export function toEntry(m: DelayedMessage, nowMs: number): DelayedEntry {
 }
 
 export function createDelayedService(
-  store: DelayedStore,
+  store: DelayedQueue,
   limit: () => number,
   changed: () => void,
   now: () => number = Date.now,
 ): DelayedPublishService {
   return {
-    list({ offset, limit: pageSize, topic }) {
-      const page = store.list(offset, pageSize, topic);
+    async list({ offset, limit: pageSize, topic }) {
+      const page = await store.list(offset, pageSize, topic);
       const t = now();
       return { total: page.total, items: page.items.map((m) => toEntry(m, t)) };
     },
-    get(id) {
-      const m = store.get(id);
+    async get(id) {
+      const m = await store.get(id);
       return m ? { ...toEntry(m, now()), payload: m.payload.toString('base64') } : undefined;
     },
-    delete(id) {
-      const deleted = store.delete(id);
+    async delete(id) {
+      const deleted = await store.delete(id);
       if (deleted) changed();
       return deleted;
     },
-    deleteTopic(topic) {
-      const n = store.deleteTopic(topic);
+    async deleteTopic(topic) {
+      const n = await store.deleteTopic(topic);
       if (n > 0) changed();
       return n;
     },

@@ -3,14 +3,17 @@ import type { Problem } from '../../schema/problem.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { DiscBackend } from './disc-backend.js';
 import { type RetainerConfig, type RetainerPolicy, sweepPeriodMs, toPolicy } from './policy.js';
-import { RamBackend, type RetainedBackend } from './ram-backend.js';
+import { moduleKeyPrefix } from '../../cluster/cluster-context.js';
+import { RamBackend, type RetainedBackend, type RetainedStorage } from './ram-backend.js';
+import { RedisBackend } from './redis-backend.js';
 import { Retainer, type RetainerCounters } from './retainer.js';
 
 export type { RetainerConfig } from './policy.js';
 
 /** Exposed as `retainer` while the module runs (management API, tests). */
 export interface RetainerService {
-  storage(): 'ram' | 'disc';
+  /** `redis` in cluster mode, whatever storage_type says. */
+  storage(): RetainedStorage;
   count(): number;
   /** Live messages whose topic matches `filter` (default `#`, plus `$`-topics when `#`). */
   list(filter?: string): RetainedMessage[];
@@ -31,7 +34,8 @@ async function openBackend(ctx: ModuleContext, storage: RetainerPolicy['storage'
 /**
  * retainer: the broker's RetainedStore (see src/broker/retained-bridge.ts for how aedes uses it)
  * plus a messagePublish hook for stop_publish_clear_msg. Without this module running, retained
- * messages are neither stored nor served (EMQX without its retainer).
+ * messages are neither stored nor served (EMQX without its retainer). In cluster mode the messages
+ * live in the cluster's Redis, mirrored on every node (redis-backend.ts); storage_type is ignored.
  */
 export const retainer: ModuleType<RetainerConfig> = {
   type: 'retainer',
@@ -49,7 +53,23 @@ export const retainer: ModuleType<RetainerConfig> = {
 
   async create(ctx: ModuleContext, config: RetainerConfig): Promise<ModuleInstance<RetainerConfig>> {
     let policy = toPolicy(config);
-    const store = new Retainer(await openBackend(ctx, policy.storage), policy, ctx.log);
+    let countRefused = (): void => undefined;
+    // Cluster mode: one store in Redis shared by every node; storage_type does not apply.
+    const shared =
+      ctx.cluster === undefined
+        ? undefined
+        : await RedisBackend.open({
+            cluster: ctx.cluster,
+            prefix: moduleKeyPrefix(ctx.cluster, ctx.moduleId),
+            maxMessages: () => policy.maxMessages,
+            onRefusedFull: (message) => {
+              countRefused();
+              ctx.log.debug({ topic: message.topic }, 'retained message store full cluster-wide; not stored');
+            },
+            onError: (error, what) => ctx.log.warn({ err: error }, `retainer on Redis: ${what} failed`),
+          });
+    const store = new Retainer(shared ?? (await openBackend(ctx, policy.storage)), policy, ctx.log);
+    countRefused = () => void store.counters.refusedFull++;
     const unhooks = [
       ctx.hooks.retainedStore(store),
       ctx.hooks.messagePublish((_client, message) => {
@@ -87,7 +107,7 @@ export const retainer: ModuleType<RetainerConfig> = {
     return {
       async update(next: RetainerConfig): Promise<void> {
         const nextPolicy = toPolicy(next); // throws before anything changes
-        if (nextPolicy.storage !== store.storage) {
+        if (shared === undefined && nextPolicy.storage !== store.storage) {
           const target = await openBackend(ctx, nextPolicy.storage);
           let previous: RetainedBackend;
           try {
@@ -109,6 +129,7 @@ export const retainer: ModuleType<RetainerConfig> = {
         if (timer !== undefined) clearInterval(timer);
         for (const unhook of unhooks) unhook();
         store.close();
+        await shared?.closed();
       },
       status: () => ({ state: 'running' }),
     };

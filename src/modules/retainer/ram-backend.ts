@@ -1,9 +1,11 @@
 import type { RetainedMessage } from '../../broker/hooks.js';
 import { TopicIndex } from './topic-index.js';
 
-/** Where the retainer keeps its messages. Lookups are always served from memory. */
+/** Where the retainer keeps its messages (`redis`: cluster mode). Lookups are always served from memory. */
+export type RetainedStorage = 'ram' | 'disc' | 'redis';
+
 export interface RetainedBackend {
-  readonly kind: 'ram' | 'disc';
+  readonly kind: RetainedStorage;
   readonly size: number;
   get(topic: string): RetainedMessage | undefined;
   put(message: RetainedMessage): void;
@@ -13,12 +15,14 @@ export interface RetainedBackend {
   values(): IterableIterator<RetainedMessage>;
   /** Replaces the whole content (storage migration). */
   replaceAll(messages: Iterable<RetainedMessage>): void;
+  /** Removes expired messages itself (shared backends: only what the shared store holds as expired). */
+  sweepExpired?(now: number): number;
   close(): void;
 }
 
 /** In memory: a Map by topic plus a topic trie for wildcard filters. */
 export class RamBackend implements RetainedBackend {
-  readonly kind: 'ram' | 'disc' = 'ram';
+  readonly kind: RetainedStorage = 'ram';
   protected readonly byTopic = new Map<string, RetainedMessage>();
   protected readonly index = new TopicIndex();
 

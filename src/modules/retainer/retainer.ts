@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RetainedMessage, RetainedStore } from '../../broker/hooks.js';
-import type { RetainedBackend } from './ram-backend.js';
+import type { RetainedBackend, RetainedStorage } from './ram-backend.js';
 import type { RetainerPolicy } from './policy.js';
 
 /** Why a retained message was not stored (counted, for status and tests). */
@@ -31,7 +31,7 @@ export class Retainer implements RetainedStore {
     return this.backend.size;
   }
 
-  get storage(): 'ram' | 'disc' {
+  get storage(): RetainedStorage {
     return this.backend.kind;
   }
 
@@ -81,6 +81,12 @@ export class Retainer implements RetainedStore {
   /** Removes expired messages; returns how many. */
   sweep(): number {
     const now = this.now();
+    if (this.backend.sweepExpired) {
+      const swept = this.backend.sweepExpired(now);
+      this.counters.expired += swept;
+      if (swept > 0) this.fullLogged = false;
+      return swept;
+    }
     const expired: string[] = [];
     for (const m of this.backend.values()) if (m.expiresAt !== undefined && m.expiresAt <= now) expired.push(m.topic);
     for (const topic of expired) this.backend.delete(topic);
