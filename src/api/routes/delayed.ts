@@ -27,7 +27,7 @@ function serviceOf(deps: ApiDeps): DelayedPublishService {
   return service;
 }
 
-/** Delayed messages held on this node (module delayed-publish): list, inspect, delete. */
+/** Delayed messages held by this node, or by the whole cluster on Redis (module delayed-publish): list, inspect, delete. */
 export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const base = `${API_PREFIX}/delayed`;
 
@@ -46,7 +46,7 @@ export function registerDelayedRoutes(app: FastifyInstance, deps: ApiDeps): void
       },
       config: {
         openapi: {
-          summary: 'Delayed messages held on this node, in the order they will be published',
+          summary: 'Delayed messages held (this node, or the cluster on Redis), in the order they will be published',
           tags: ['delayed'],
           responses: {
             200: {

@@ -32,7 +32,7 @@ function registerMetrics(registry: Registry, count: () => number): { counter: Co
   }
   const gauge = new Gauge({
     name: 'modmq_delayed_messages',
-    help: 'Delayed messages held on this node',
+    help: 'Delayed messages held (this node, or the whole cluster on Redis)',
     registers: [registry],
     collect() {
       this.set(count());
