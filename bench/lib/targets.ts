@@ -66,7 +66,7 @@ function nodeTarget(id: string, label: string, script: string): TargetSpec {
 export const NODE_TARGETS: TargetSpec[] = [
   nodeTarget('aedes', 'bare aedes 2.0.0-beta.1', 'targets/aedes.ts'),
   nodeTarget('modmq-bare', 'modmq, no modules', 'targets/modmq-bare.ts'),
-  nodeTarget('modmq-default', 'modmq, presence + topic-rewrite', 'targets/modmq-default.ts'),
+  nodeTarget('modmq-default', 'modmq, presence + topic-rewrite + retainer + builtin-db + acl-file', 'targets/modmq-default.ts'),
 ];
 
 export const MOSQUITTO_TARGET: TargetSpec = {
