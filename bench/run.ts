@@ -180,9 +180,11 @@ async function runRound(round: number, load: LoadGenerator): Promise<void> {
 async function runScenario(scenario: Scenario, target: RunningTarget, load: LoadGenerator, runId: string): Promise<Metrics> {
   if (scenario.kind === 'throughput') {
     const job = { kind: 'throughput' as const, host: HOST, port: target.port, runId, ...scenario.params };
+    const cpuBefore = await target.cpuMicros();
     const r = await load.run(job, scenario.params.maxMs + 15_000);
+    const cpu = (await target.cpuMicros()) - cpuBefore;
     const { kind: _kind, ...numbers } = r;
-    return numbers;
+    return { ...numbers, cpu_us_per_msg: r.delivered > 0 ? Math.round((cpu / r.delivered) * 100) / 100 : NaN };
   }
   const before = await target.rss();
   try {
