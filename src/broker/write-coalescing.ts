@@ -6,10 +6,12 @@ import type { Socket } from 'node:net';
  * PUBACK) became its own writev syscall. Here the first write of a turn corks the socket and one
  * shared setImmediate uncorks every held socket: the deliveries of that turn leave in one writev.
  *
- * At a low rate a turn holds one packet and the flush runs in the same loop iteration (a pending
- * immediate keeps libuv's poll from blocking), so nothing waits for more traffic. A destroy flushes
- * first, so a DISCONNECT or CONNACK written just before it is not lost; end() flushes by itself.
+ * The flush runs at the loop's next check phase: a write from an I/O callback leaves at the end of
+ * that same iteration, one from an immediate (aedes' deliveries) after the next poll, which does not
+ * block while an immediate is pending. So at a low rate nothing waits for more traffic. A destroy
+ * flushes first, so a DISCONNECT or CONNACK written just before it is not lost; end() flushes itself.
  */
+
 /** The uncork functions of the sockets corked this turn. */
 const held: Array<() => void> = [];
 let flushScheduled = false;
