@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/profile.ts [--seconds 5] [--target modmq-default] [--qos 0] [--top 15] [--no-pin]`
+ * `node --import tsx bench/profile.ts [--seconds 5] [--target modmq-default] [--qos 0] [--top 15] [--no-pin] [--storm N]`
  *
  * CPU profile of the publish path (issue 8): starts a bench target (default: modmq-default, the
  * node with the default module set) under `node --cpu-prof`, drives it with the fan-in load
@@ -7,6 +7,7 @@
  * `--seconds`, stops it, and reads the .cpuprofile it wrote to bench/results/ (git-ignored).
  * Only samples taken while the load ran are counted (start-up, schema compiling, shutdown are not),
  * and it prints the top self-time functions, then self time by origin (src/, aedes, ...).
+ * `--storm N` profiles the connect path instead: N clients connect + subscribe (100 in flight).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
@@ -24,8 +25,10 @@ const { values } = parseArgs({
     qos: { type: 'string', default: '0' },
     top: { type: 'string', default: '15' },
     'no-pin': { type: 'boolean', default: false },
+    storm: { type: 'string' },
   },
 });
+const stormClients = values.storm === undefined ? 0 : Number(values.storm);
 const seconds = Number(values.seconds);
 const top = Number(values.top);
 const qos = values.qos === '1' ? 1 : 0;
@@ -66,7 +69,7 @@ process.exit(failed ? 1 : 0);
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
   // A directory per run: tsx's loader runs on its own thread, which writes a profile too.
-  const dir = `${resultsDir}profile-${target}-q${qos}-${new Date().toISOString().replace(/[:.]/g, '-')}/`;
+  const dir = `${resultsDir}profile-${target}-${stormClients > 0 ? `storm${stormClients}` : `q${qos}`}-${new Date().toISOString().replace(/[:.]/g, '-')}/`;
   await mkdir(dir, { recursive: true });
   const child = spawnNodeScript(`targets/${target}.ts`, {
     cpus: pin ? '1' : undefined,
@@ -77,21 +80,31 @@ async function main(): Promise<void> {
   if (ready.kind !== 'ready') throw new Error(`${target} failed to start: ${ready.kind === 'failed' ? ready.message : ready.kind}`);
 
   const load = LoadGenerator.start(pin ? '0' : undefined);
-  let result;
+  let loadLine = '';
   // V8's profile timestamps are CLOCK_MONOTONIC microseconds, like process.hrtime: the load window.
   const from = Number(process.hrtime.bigint() / 1000n);
+  let until = 0;
   try {
-    result = await load.run(
-      {
-        kind: 'throughput', host: '127.0.0.1', port: ready.port, runId: `prof-${process.pid}`, shape: 'fan-in', publishers: 4, subscribers: 1,
-        qos, payloadBytes: 16, maxMessages: 100_000_000, maxMs: seconds * 1000, window: 500, rate: 0, warmupMs: 200,
-      },
-      seconds * 1000 + 20_000,
-    );
+    if (stormClients > 0) {
+      const storm = await load.run({ kind: 'storm', host: '127.0.0.1', port: ready.port, runId: `prof-${process.pid}`, clients: stormClients, concurrency: 100, maxMs: 60_000 }, 80_000);
+      until = Number(process.hrtime.bigint() / 1000n);
+      loadLine = `${target}, storm of ${stormClients} connect+subscribe: ${storm.connected} connected, ${storm['connects/s']} connects/s`;
+      // Disconnecting them is not part of the profile window.
+      await load.run({ kind: 'release' }, 15_000);
+    } else {
+      const result = await load.run(
+        {
+          kind: 'throughput', host: '127.0.0.1', port: ready.port, runId: `prof-${process.pid}`, shape: 'fan-in', publishers: 4, subscribers: 1,
+          qos, payloadBytes: 16, maxMessages: 100_000_000, maxMs: seconds * 1000, window: 500, rate: 0, warmupMs: 200,
+        },
+        seconds * 1000 + 20_000,
+      );
+      until = Number(process.hrtime.bigint() / 1000n);
+      loadLine = `${target}, fan-in 4x1 QoS ${qos} 16 B closed loop, ${seconds} s: ${Math.round(result['published/s']).toLocaleString('en-US')} published/s, ${Math.round(result['delivered/s']).toLocaleString('en-US')} delivered/s, p99 ${result.p99_ms} ms, loadgen cpu ${result.loadgen_cpu_pct}%`;
+    }
   } finally {
     await load.stop();
   }
-  const until = Number(process.hrtime.bigint() / 1000n);
   // Ask the target to stop over IPC: it leaves with process.exit, which writes the profile (a kill would not).
   child.send({ kind: 'stop' });
   await stopChild(child, 10_000, false);
@@ -110,7 +123,7 @@ async function main(): Promise<void> {
   const { file, profile, counted: { hits, total, windowed } } = best!;
 
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load ${loadavg()[0]?.toFixed(2)}, pinned: ${pin ? 'yes' : 'no'}`);
-  console.log(`${target}, fan-in 4x1 QoS ${qos} 16 B closed loop, ${seconds} s: ${Math.round(result['published/s']).toLocaleString('en-US')} published/s, ${Math.round(result['delivered/s']).toLocaleString('en-US')} delivered/s, p99 ${result.p99_ms} ms, loadgen cpu ${result.loadgen_cpu_pct}%`);
+  console.log(loadLine);
   console.log(`profile: ${file}`);
   const idleHits = profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').reduce((sum, n) => sum + (hits.get(n.id) ?? 0), 0);
   console.log(`${total} samples ${windowed ? 'while the load ran' : '(whole run: the load window matched no sample)'}, ${((idleHits * 100) / Math.max(1, total)).toFixed(1)}% idle (the broker's core had time to spare)\n`);

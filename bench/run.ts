@@ -48,25 +48,29 @@ const { values: args } = parseArgs({
     compare: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'storm-clients': { type: 'string' },
+    scenarios: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--rounds N] [--targets ${[...NODE_TARGETS, MOSQUITTO_TARGET].map((t) => t.id).join(',')}]
-                        [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N]
+                        [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N] [--scenarios fan-in,paced]
        npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-apply [that script's flags]`);
   process.exit(0);
 }
 
 const quick = args.quick === true;
 const rounds = positiveInt(args.rounds, quick ? 1 : 3, '--rounds');
+// `--scenarios a,b`: only the scenarios whose name contains one of these (e.g. `fan-in,paced`, `q1 16B`).
+const scenarioFilter = args.scenarios?.split(',').map((s) => s.trim()).filter(Boolean);
 const scenarios = buildScenarios({
   maxMs: quick ? 600 : 1000,
   warmupMs: quick ? 100 : 200,
   maxMessages: 1_000_000,
   stormClients: positiveInt(args['storm-clients'], 2000, '--storm-clients'),
-});
+}).filter((s) => scenarioFilter === undefined || scenarioFilter.some((part) => s.id.includes(part)));
+if (scenarios.length === 0) fail(`--scenarios ${args.scenarios ?? ''} selects no scenario`);
 
 const wanted = args.targets?.split(',').map((s) => s.trim()).filter(Boolean);
 let specs: TargetSpec[] = [...NODE_TARGETS, ...(mosquittoInstalled() ? [MOSQUITTO_TARGET] : [])];
@@ -177,9 +181,11 @@ async function runRound(round: number, load: LoadGenerator): Promise<void> {
 async function runScenario(scenario: Scenario, target: RunningTarget, load: LoadGenerator, runId: string): Promise<Metrics> {
   if (scenario.kind === 'throughput') {
     const job = { kind: 'throughput' as const, host: HOST, port: target.port, runId, ...scenario.params };
+    const cpuBefore = await target.cpuMicros();
     const r = await load.run(job, scenario.params.maxMs + 15_000);
+    const cpu = (await target.cpuMicros()) - cpuBefore;
     const { kind: _kind, ...numbers } = r;
-    return numbers;
+    return { ...numbers, cpu_us_per_msg: r.delivered > 0 ? Math.round((cpu / r.delivered) * 100) / 100 : NaN };
   }
   const before = await target.rss();
   try {
@@ -216,7 +222,7 @@ async function writeResults(summary: Summary): Promise<string> {
     started: started.toISOString(),
     finished: new Date().toISOString(),
     machine,
-    options: { quick, rounds, baseline: BASELINE },
+    options: { quick, rounds, baseline: BASELINE, scenarios: scenarioFilter ?? 'all' },
     targets: specs.map((t) => ({ id: t.id, label: t.label })),
     scenarios,
     summary,

@@ -31,6 +31,8 @@ export const THROUGHPUT_METRICS: MetricSpec[] = [
   { key: 'published/s', label: 'published/s', digits: 0, higherIsBetter: true },
   { key: 'p50_ms', label: 'p50 ms', digits: 3, higherIsBetter: false },
   { key: 'p99_ms', label: 'p99 ms', digits: 3, higherIsBetter: false },
+  // Broker CPU time over the whole run (connects, warm-up included) per delivery counted: holds on a busy machine.
+  { key: 'cpu_us_per_msg', label: 'broker CPU µs/msg', digits: 2, higherIsBetter: false },
   { key: 'lost', label: 'lost msgs', digits: 0, higherIsBetter: false },
 ];
 

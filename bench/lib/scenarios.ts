@@ -20,6 +20,8 @@ const FAN_OUT_SUBSCRIBERS = 8;
 const WINDOW = 500;
 /** Paced runs: an equal, moderate load every broker keeps up with, so latencies compare. */
 const PACED_RATE = 5000;
+/** And a light one: what a single message waits (write coalescing must not add latency here). */
+const LIGHT_PACED_RATE = 500;
 
 export function buildScenarios(o: ScenarioOptions): Scenario[] {
   // The storm goes first: each round starts fresh brokers, so it measures memory on an idle one.
@@ -43,10 +45,12 @@ export function buildScenarios(o: ScenarioOptions): Scenario[] {
       }
     }
   }
-  out.push({
-    id: `paced ${PACED_RATE}/s fan-in ${FAN_IN_PUBLISHERS}x1 q1 16B`,
-    kind: 'throughput',
-    params: { ...base, shape: 'fan-in', publishers: FAN_IN_PUBLISHERS, subscribers: 1, qos: 1, payloadBytes: 16, rate: PACED_RATE },
-  });
+  for (const rate of [PACED_RATE, LIGHT_PACED_RATE]) {
+    out.push({
+      id: `paced ${rate}/s fan-in ${FAN_IN_PUBLISHERS}x1 q1 16B`,
+      kind: 'throughput',
+      params: { ...base, shape: 'fan-in', publishers: FAN_IN_PUBLISHERS, subscribers: 1, qos: 1, payloadBytes: 16, rate },
+    });
+  }
   return out;
 }

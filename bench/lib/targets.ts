@@ -2,7 +2,7 @@
  * The brokers under test. Node targets are scripts in bench/targets run as child processes;
  * Mosquitto is the Debian binary with a generated config. Each answers a port and its RSS.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
@@ -15,6 +15,8 @@ export interface RunningTarget {
   readonly port: number;
   /** Resident memory in bytes, after a full GC for Node targets. */
   rss(): Promise<number>;
+  /** CPU time (user + system, all threads) the broker process used so far, in microseconds. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ function nodeTarget(id: string, label: string, script: string): TargetSpec {
       return {
         id,
         port: first.port,
+        cpuMicros: () => procCpuMicros(child),
         async rss() {
           const isGc = (m: unknown): m is { kind: 'gc-done'; rss: number } => (m as { kind?: string } | null)?.kind === 'gc-done';
           const reply = nextMessage(child, isGc, 10_000, `${id} gc`);
@@ -66,7 +69,7 @@ function nodeTarget(id: string, label: string, script: string): TargetSpec {
 export const NODE_TARGETS: TargetSpec[] = [
   nodeTarget('aedes', 'bare aedes 2.0.0-beta.1', 'targets/aedes.ts'),
   nodeTarget('modmq-bare', 'modmq, no modules', 'targets/modmq-bare.ts'),
-  nodeTarget('modmq-default', 'modmq, presence + topic-rewrite', 'targets/modmq-default.ts'),
+  nodeTarget('modmq-default', 'modmq, presence + topic-rewrite + retainer + builtin-db + acl-file', 'targets/modmq-default.ts'),
 ];
 
 export const MOSQUITTO_TARGET: TargetSpec = {
@@ -94,6 +97,7 @@ export const MOSQUITTO_TARGET: TargetSpec = {
       id: 'mosquitto',
       port,
       rss: () => procRss(child),
+      cpuMicros: () => procCpuMicros(child),
       async stop() {
         await stopChild(child);
         await rm(dir, { recursive: true, force: true });
@@ -111,6 +115,16 @@ async function procRss(child: ChildProcess): Promise<number> {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (match === null) throw new Error('no VmRSS in /proc status');
   return Number(match[1]) * 1024;
+}
+
+let clockTicks: number | undefined;
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the parenthesised name), in µs. */
+async function procCpuMicros(child: ChildProcess): Promise<number> {
+  const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicks;
 }
 
 function freePort(): Promise<number> {

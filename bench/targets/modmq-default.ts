@@ -1,8 +1,11 @@
 /**
- * Target: a whole modmq node (store, reconciler, API, /metrics) with the default module set:
- * presence, and topic-rewrite with a rule that never matches the bench topics (so we measure the
- * cost of a module that does not care about the message). Modules go in through the module
- * service before start, like a restored cluster; the API then confirms they run.
+ * Target: a whole modmq node (store, reconciler, API, /metrics) with the default module set of
+ * issue 8: presence, topic-rewrite with a rule that never matches the bench topics (the cost of a
+ * module that does not care about the message), retainer (RAM) and the auth chain auth-builtin-db
+ * + acl-file. The bench clients connect without credentials: builtin-db finds no user and ignores
+ * (allow_anonymous), then every ACL decision runs builtin-db's SQLite rule lookup and acl-file's
+ * rules until the per-client ACL cache holds it. Modules go in through the module service before
+ * start, like a restored cluster; the API then confirms they run.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +24,27 @@ const DEFAULT_SET = [
   {
     type: 'topic-rewrite',
     config: { rules: [{ action: 'all', source_topic: 'other/#', re: '^other/(.+)$', dest_topic: 'rewritten/$1' }] },
+  },
+  { type: 'retainer', config: { storage_type: 'ram' } },
+  {
+    type: 'auth-builtin-db',
+    config: {
+      password_hash: 'sha256',
+      users: [{ username: 'dashboard', password: randomBytes(12).toString('hex'), is_superuser: true }],
+      clients: [{ clientid: 'device-1', password: randomBytes(12).toString('hex') }],
+    },
+  },
+  {
+    // EMQX 4.x's shipped acl.conf, with the catch-all narrowed to the bench topics and a final deny.
+    type: 'acl-file',
+    config: {
+      rules: [
+        { permission: 'allow', who: { kind: 'user', value: 'dashboard' }, access: 'subscribe', topics: [{ filter: '$SYS/#' }] },
+        { permission: 'deny', who: { kind: 'all' }, access: 'subscribe', topics: [{ filter: '$SYS/#' }, { eq: '#' }] },
+        { permission: 'allow', who: { kind: 'all' }, access: 'pubsub', topics: [{ filter: 'bench/#' }, { filter: 'storm/#' }] },
+        { permission: 'deny', who: { kind: 'all' }, access: 'pubsub' },
+      ],
+    },
   },
 ];
 

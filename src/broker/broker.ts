@@ -1,4 +1,5 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -29,6 +30,7 @@ import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
 import { attachWillMessages } from './will-messages.js';
+import { coalesceWrites } from './write-coalescing.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 
@@ -143,6 +145,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
+    // TCP and TLS: one writev per event-loop turn instead of one per packet (write-coalescing.ts).
+    if (conn instanceof Socket) coalesceWrites(conn);
     try {
       const client = broker.handle(conn, req);
       tapPackets(client, ctx, metrics, log, (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId));

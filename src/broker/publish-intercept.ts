@@ -136,8 +136,9 @@ export function runMessagePublish(ctx: PipelineContext, client: Client, packet: 
     payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
     qos: packet.qos,
     retain: packet.retain === true,
-    ...(packet.properties ? { properties: packet.properties as Record<string, unknown> } : {}),
   };
+  // Assigned, not spread: a spread builds a throwaway object for every message.
+  if (packet.properties) message.properties = packet.properties as Record<string, unknown>;
   for (let i = 0; i < chain.length; i++) {
     let result: unknown;
     try {
