@@ -28,6 +28,9 @@ import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
+import { attachMqtt5 } from './mqtt5-session.js';
+import { observeForwarding } from './flow-control.js';
+import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
 
@@ -40,6 +43,8 @@ export interface BrokerOptions {
   sharedSubscriptionStrategy?: SharedStrategy;
   /** Shared-subscription groups backend (cluster); default in-memory. */
   sharedGroups?: SharedGroups;
+  /** Node config `mqtt.*` MQTT 5 limits; default DEFAULT_MQTT5_LIMITS. */
+  mqtt5?: Mqtt5Limits;
 }
 
 export interface Broker {
@@ -105,8 +110,11 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const auth = createAuthHandlers(ctx);
   const acl = createAclHandlers(ctx);
   const sent = metrics.sent;
+  const limits = options.mqtt5 ?? DEFAULT_MQTT5_LIMITS;
+  checkLimits(limits);
   aedes = await Aedes.createBroker({
     id: options.nodeName,
+    ...aedesLimitOptions(limits),
     preConnect: auth.preConnect,
     authenticate: auth.authenticate,
     authorizePublish: acl.authorizePublish,
@@ -125,6 +133,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
   const broker = aedes;
+  observeForwarding(broker);
   wireLifecycle(broker, ctx);
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
@@ -138,7 +147,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     attachMeta(conn, meta);
     try {
       const client = broker.handle(conn, req);
-      tapPackets(client, ctx, metrics, log);
+      tapPackets(client, ctx, metrics, log, attachMqtt5(client, ctx, metrics, limits));
       attachEnhancedAuth(client, ctx);
     } catch (error) {
       log.error({ err: error, listener: meta.listener }, 'could not accept connection');

@@ -6,8 +6,9 @@ import type { PipelineContext } from './pipeline-context.js';
 import { mountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
 import { isSharedKey, parseSharedFilter, toSharedKey } from './shared-subscriptions-topic.js';
+import type { Mqtt5Session } from './mqtt5-session.js';
 
-type Packet = { cmd: string; qos?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
+type Packet = { cmd: string; qos?: number; messageId?: number; reasonCode?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
 type Listener = (this: unknown, packet: Packet) => void;
 type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
 
@@ -17,7 +18,7 @@ type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'p
  * offers no hook for (without it a rewritten subscription could never be removed). It replaces
  * aedes' single listener with a wrapper instead of adding one, so emit stays on its fast path.
  */
-export function tapPackets(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, log: Logger): void {
+export function tapPackets(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, log: Logger, mqtt5?: Mqtt5Session): void {
   const parser = (client as unknown as { _parser?: Parser })._parser;
   const listeners = parser?.listeners('packet');
   if (parser === undefined || listeners === undefined || listeners.length !== 1) {
@@ -34,14 +35,26 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
         received.add(packet.qos ?? 0);
         const state = stateOf(client);
         if (state !== undefined) state.received++;
+        // Over the server's Receive Maximum: the client is being disconnected (flow-control.ts).
+        if (mqtt5 !== undefined && !mqtt5.flow.inboundPublish(packet)) return;
         break;
       }
       case 'puback':
       case 'pubcomp': {
         const state = stateOf(client);
         if (state !== undefined) state.acked++;
+        mqtt5?.flow.acknowledged();
         break;
       }
+      case 'pubrec':
+        if ((packet.reasonCode ?? 0) >= 0x80) mqtt5?.flow.acknowledged();
+        break;
+      case 'pubrel':
+        mqtt5?.flow.released(packet.messageId);
+        break;
+      case 'connect':
+        mqtt5?.connect(packet);
+        break;
       case 'subscribe':
         renameShared(client, packet);
         break;

@@ -1,0 +1,21 @@
+import type { Client } from 'aedes';
+import type { BrokerMetrics } from './broker-metrics.js';
+import { prepareConnack } from './connack-properties.js';
+import { FlowControl } from './flow-control.js';
+import type { Mqtt5Limits } from './mqtt5-limits.js';
+import type { PipelineContext } from './pipeline-context.js';
+
+/** What packet-tap.ts calls for the MQTT 5 features we add in front of aedes, per client. */
+export interface Mqtt5Session {
+  readonly flow: FlowControl;
+  /** The CONNECT, just before aedes handles it. */
+  connect(packet: object): void;
+}
+
+export function attachMqtt5(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, limits: Mqtt5Limits): Mqtt5Session {
+  const flow = FlowControl.attach(client, limits.receiveMaximum, metrics);
+  return {
+    flow,
+    connect: (packet) => prepareConnack(client, packet, ctx, limits),
+  };
+}
