@@ -30,6 +30,7 @@ import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-su
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 import { attachMqtt5 } from './mqtt5-session.js';
 import { observeForwarding } from './flow-control.js';
+import { limitOutgoingPacketSize } from './packet-size.js';
 import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
@@ -133,6 +134,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
   const broker = aedes;
+  limitOutgoingPacketSize(broker, metrics);
   observeForwarding(broker);
   wireLifecycle(broker, ctx);
   // messagePublish hooks, then retained messages through the RetainedStore hook.
