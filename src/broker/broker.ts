@@ -31,6 +31,7 @@ import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups
 import { attachMqtt5 } from './mqtt5-session.js';
 import { observeForwarding } from './flow-control.js';
 import { limitOutgoingPacketSize } from './packet-size.js';
+import { disconnectOnKeepaliveTimeout } from './server-disconnect.js';
 import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
@@ -136,6 +137,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const broker = aedes;
   limitOutgoingPacketSize(broker, metrics);
   observeForwarding(broker);
+  disconnectOnKeepaliveTimeout(broker);
   wireLifecycle(broker, ctx);
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
