@@ -32,6 +32,7 @@ import { attachMqtt5 } from './mqtt5-session.js';
 import { observeForwarding } from './flow-control.js';
 import { limitOutgoingPacketSize } from './packet-size.js';
 import { disconnectOnKeepaliveTimeout } from './server-disconnect.js';
+import { aliasOutgoingTopics } from './topic-alias.js';
 import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
@@ -136,6 +137,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   });
   const broker = aedes;
   limitOutgoingPacketSize(broker, metrics);
+  aliasOutgoingTopics(broker);
   observeForwarding(broker);
   disconnectOnKeepaliveTimeout(broker);
   wireLifecycle(broker, ctx);

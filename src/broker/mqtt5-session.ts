@@ -4,6 +4,7 @@ import { prepareConnack } from './connack-properties.js';
 import { FlowControl } from './flow-control.js';
 import type { Mqtt5Limits } from './mqtt5-limits.js';
 import type { PipelineContext } from './pipeline-context.js';
+import { startOutboundAliases } from './topic-alias.js';
 
 /** What packet-tap.ts calls for the MQTT 5 features we add in front of aedes, per client. */
 export interface Mqtt5Session {
@@ -16,6 +17,9 @@ export function attachMqtt5(client: Client, ctx: PipelineContext, metrics: Broke
   const flow = FlowControl.attach(client, limits.receiveMaximum, metrics);
   return {
     flow,
-    connect: (packet) => prepareConnack(client, packet, ctx, limits),
+    connect: (packet) => {
+      prepareConnack(client, packet, ctx, limits);
+      startOutboundAliases(client, packet);
+    },
   };
 }
