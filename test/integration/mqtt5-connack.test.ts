@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import mqtt from 'mqtt';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
 import { rawConnect, runMosquitto } from '../helpers/mqtt5-raw.js';
 
@@ -99,6 +100,27 @@ describe('MQTT 5 CONNACK advertises what the broker supports', () => {
       const { code, out } = await run;
       assert.equal(code, 0, out);
       assert.equal(out.trim(), 'shared hello');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('over WebSocket too', async () => {
+    const h = await startHarness({ listeners: { ws: { enable: true, bind: '127.0.0.1', port: 0, path: '/mqtt' } } });
+    try {
+      const c = mqtt.connect(`ws://127.0.0.1:${h.port('ws')}/mqtt`, { protocolVersion: 5, reconnectPeriod: 0, properties: { receiveMaximum: 1 } });
+      c.on('error', () => undefined);
+      try {
+        const connack = await new Promise<{ properties?: Record<string, unknown> }>((resolve) => c.once('connect', resolve));
+        assert.equal(connack.properties?.sharedSubscriptionAvailable, true);
+        // Flow control works on this transport as well: three QoS 1 messages through a window of 1.
+        await c.subscribeAsync('ca/ws', { qos: 1 });
+        const got = nextMessages(c, 3);
+        for (let i = 0; i < 3; i++) await h.broker.api.publish({ topic: 'ca/ws', payload: `w${i}`, qos: 1 });
+        assert.deepEqual((await got).map((m) => m.payload), ['w0', 'w1', 'w2']);
+      } finally {
+        await c.endAsync(true);
+      }
     } finally {
       await h.close();
     }
