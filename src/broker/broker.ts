@@ -28,11 +28,7 @@ import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
-import { attachMqtt5 } from './mqtt5-session.js';
-import { observeForwarding } from './flow-control.js';
-import { limitOutgoingPacketSize } from './packet-size.js';
-import { disconnectOnKeepaliveTimeout } from './server-disconnect.js';
-import { aliasOutgoingTopics } from './topic-alias.js';
+import { attachMqtt5, wireMqtt5 } from './mqtt5-session.js';
 import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
@@ -136,10 +132,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
   const broker = aedes;
-  limitOutgoingPacketSize(broker, metrics);
-  aliasOutgoingTopics(broker);
-  observeForwarding(broker);
-  disconnectOnKeepaliveTimeout(broker);
+  // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
+  wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);

@@ -12,7 +12,7 @@
  * counted: aedes answers each QoS 1 PUBLISH before it reads further from the socket, so none
  * accumulates, and MQTT.js (which ignores the server's Receive Maximum) may burst QoS 1 safely.
  */
-import type { Aedes, Client } from 'aedes';
+import type { Client } from 'aedes';
 import type { BrokerMetrics } from './broker-metrics.js';
 import { stateOf } from './client-state.js';
 
@@ -47,23 +47,20 @@ type FlowClient = Client & {
 };
 type ForwardFn = (client: Client, packet: DeliveredPacket) => DeliveredPacket | null | undefined | false;
 
-/** Set while one of our wrapped deliverQoS calls runs: aedes' authorizeForward inside it says "sent". */
+/**
+ * While a held or direct delivery is handed to aedes, `authorizeForward` is swapped for a probe
+ * that records the verdict of the whole chain (aedes skips no-local, second copies and what
+ * authorizeForward refuses, e.g. too large): only a message aedes really writes takes a slot.
+ * Swapped per call, so it sees every wrapper whenever it was added. Synchronous, never nested.
+ */
+let outerForward: ForwardFn | null = null;
 let probing: Client | null = null;
 let forwarded: DeliveredPacket | null = null;
 
-/**
- * Wraps `aedes.authorizeForward` so a wrapped deliverQoS learns, synchronously, whether aedes is
- * really going to write the message (it skips no-local, duplicates and what authorizeForward
- * refuses). Call once, after every other authorizeForward wrapper (this one must see the verdict).
- */
-export function observeForwarding(aedes: Aedes): void {
-  const target = aedes as unknown as { authorizeForward: ForwardFn };
-  const inner = target.authorizeForward;
-  target.authorizeForward = function flowObservedForward(this: unknown, client, packet) {
-    const result = inner.call(this, client, packet);
-    if (client === probing) forwarded = result ? result : null;
-    return result;
-  };
+function probeForward(this: unknown, client: Client, packet: DeliveredPacket): ReturnType<ForwardFn> {
+  const result = outerForward!.call(this, client, packet);
+  if (client === probing) forwarded = result ? result : null;
+  return result;
 }
 
 export class FlowControl {
@@ -156,11 +153,17 @@ export class FlowControl {
 
   /** Hands one delivery to aedes and counts it if aedes is really writing a QoS 1/2 PUBLISH. */
   private send(packet: DeliveredPacket, cb: Done): void {
+    const broker = (this.client as unknown as { broker: { authorizeForward: ForwardFn } }).broker;
+    const outer = broker.authorizeForward;
+    outerForward = outer;
+    broker.authorizeForward = probeForward;
     probing = this.client;
     forwarded = null;
     try {
       this.deliver!.call(this.client, packet, cb);
     } finally {
+      broker.authorizeForward = outer;
+      outerForward = null;
       probing = null;
     }
     // Set by flowObservedForward during the call (TypeScript cannot see that).
