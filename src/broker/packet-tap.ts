@@ -8,7 +8,7 @@ import { rewriteTopic } from './rewrite.js';
 import { isSharedKey, parseSharedFilter, toSharedKey } from './shared-subscriptions-topic.js';
 import type { Mqtt5Session } from './mqtt5-session.js';
 
-type Packet = { cmd: string; qos?: number; messageId?: number; reasonCode?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
+type Packet = { cmd: string; qos?: number; messageId?: number; reasonCode?: number; topic?: string; properties?: object; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
 type Listener = (this: unknown, packet: Packet) => void;
 type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
 
@@ -35,8 +35,8 @@ export function tapPackets(client: Client, ctx: PipelineContext, metrics: Broker
         received.add(packet.qos ?? 0);
         const state = stateOf(client);
         if (state !== undefined) state.received++;
-        // Over the server's Receive Maximum: the client is being disconnected (flow-control.ts).
-        if (mqtt5 !== undefined && !mqtt5.flow.inboundPublish(packet)) return;
+        // Over the server's Receive Maximum, unknown alias: the client is being disconnected (mqtt5-session.ts).
+        if (mqtt5 !== undefined && !mqtt5.publish(packet)) return;
         break;
       }
       case 'puback':

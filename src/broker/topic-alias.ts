@@ -1,6 +1,8 @@
 /**
  * MQTT 5 Topic Alias from server to client (MQTT 5 §3.3.2.3.4). Client-to-server aliases are
- * aedes' (our `mqtt.max_topic_alias` is its `topicAliasMaximum`; a bad alias gets DISCONNECT 0x94).
+ * aedes' (our `mqtt.max_topic_alias` is its `topicAliasMaximum`; an alias of 0 or above it gets
+ * DISCONNECT 0x94), except one case it answers with 0x94 too: an empty topic with an alias never
+ * set on this connection is a Protocol Error, 0x82 (§3.3.2.3.4) — see unknownInboundAlias.
  *
  * Towards a client that announced a Topic Alias Maximum, each new topic takes the next alias (1..
  * that maximum) and is sent once with topic and alias; later messages on it carry the alias and an
@@ -70,4 +72,29 @@ export function aliasOutgoingTopics(aedes: Aedes): void {
     aliases.apply(result);
     return result;
   };
+}
+
+const PROTOCOL_ERROR = 0x82;
+type InboundClient = Client & {
+  _topicAliases?: Map<number, string>;
+  connackSent?: boolean;
+  broker: { topicAliasMaximum?: number };
+  disconnect(opts: { reasonCode: number }, done?: () => void): void;
+};
+
+/**
+ * An inbound v5 PUBLISH with an empty topic and an alias in range that this connection never
+ * set: DISCONNECT 0x82 and true (the packet must not reach aedes). Everything else: false.
+ */
+export function unknownInboundAlias(client: Client, packet: { topic?: string; properties?: { topicAlias?: number } }): boolean {
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined || packet.topic !== '' || client.version !== 5) return false;
+  const c = client as InboundClient;
+  // Before CONNACK aedes queues packets, so an alias set by an earlier one is not in its map yet.
+  if (c.connackSent !== true) return false;
+  const known = c._topicAliases;
+  // Out of range is aedes' 0x94; without its alias map we cannot tell, so aedes decides.
+  if (known === undefined || alias < 1 || alias > (c.broker.topicAliasMaximum ?? 0) || known.has(alias)) return false;
+  c.disconnect({ reasonCode: PROTOCOL_ERROR });
+  return true;
 }

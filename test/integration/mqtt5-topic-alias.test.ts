@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
 import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
 
@@ -60,17 +62,34 @@ describe('MQTT 5 Topic Alias', () => {
     assert.ok(messages.every((m) => m.properties?.topicAlias === undefined));
   });
 
-  test('client to server: an unknown alias or one above the maximum gets DISCONNECT 0x94', async () => {
-    for (const [alias, topic] of [
-      [3, ''],
-      [11, 'ta/x'],
-      [0, 'ta/x'],
+  test('client to server: alias 0 or above the maximum gets DISCONNECT 0x94; an alias never set, 0x82', async () => {
+    for (const [alias, topic, reasonCode] of [
+      [11, 'ta/x', 0x94],
+      [0, 'ta/x', 0x94],
+      [11, '', 0x94],
+      // MQTT 5 3.3.2.3.4: an empty topic with an alias that has no mapping is a Protocol Error.
+      [3, '', 0x82],
     ] as const) {
-      const { client } = await rawConnect(h.port(), { clientId: `ta-bad-${alias}` });
+      const { client } = await rawConnect(h.port(), { clientId: `ta-bad-${alias}-${topic.length}` });
+      client.send({ cmd: 'publish', topic: 'ta/set', payload: 'x', qos: 0, properties: { topicAlias: 2 } });
       client.send({ cmd: 'publish', topic, payload: 'x', qos: 0, properties: { topicAlias: alias } });
       const packets = await packetsUntilClose(client);
       assert.equal(packets.at(-1)?.cmd, 'disconnect', `alias ${alias}`);
-      assert.equal(packets.at(-1)?.reasonCode, 0x94, `alias ${alias}`);
+      assert.equal(packets.at(-1)?.reasonCode, reasonCode, `alias ${alias} topic '${topic}'`);
+    }
+  });
+
+  test('client to server: an alias set earlier on the connection resolves with an empty topic', async () => {
+    const sub = await h.connect({ protocolVersion: 5 });
+    await sub.subscribeAsync('ta/known', { qos: 0 });
+    const got = nextMessages(sub, 2);
+    const { client } = await rawConnect(h.port(), { clientId: 'ta-known' });
+    try {
+      client.send({ cmd: 'publish', topic: 'ta/known', payload: 'first', qos: 0, properties: { topicAlias: 3 } });
+      client.send({ cmd: 'publish', topic: '', payload: 'second', qos: 0, properties: { topicAlias: 3 } });
+      assert.deepEqual((await got).map((m) => [m.topic, m.payload]), [['ta/known', 'first'], ['ta/known', 'second']]);
+    } finally {
+      client.close();
     }
   });
 
@@ -166,6 +185,45 @@ describe('mqtt.max_topic_alias = 0', () => {
       client.send({ cmd: 'publish', topic: 'ta/x', payload: 'x', qos: 0, properties: { topicAlias: 1 } });
       const packets = await packetsUntilClose(client);
       assert.equal(packets.at(-1)?.reasonCode, 0x94);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('topic alias set before CONNACK', () => {
+  test('PUBLISH with topic and alias, then with the alias only, sent before CONNACK (slow authentication)', async () => {
+    const h = await startHarness();
+    try {
+      const sub = await h.connect({ protocolVersion: 5 });
+      await sub.subscribeAsync('ta/early', { qos: 0 });
+      const got = nextMessages(sub, 2);
+      // Authentication waits until both PUBLISH packets have reached the broker (aedes queues them).
+      let authStarted!: () => void;
+      const started = new Promise<void>((r) => (authStarted = r));
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      h.broker.hooks.scope('slow-auth').authenticate(async (request) => {
+        if (request.client.clientId !== 'ta-early') return { result: 'ignore' };
+        authStarted();
+        await released;
+        return { result: 'ignore' };
+      });
+      const client = await RawMqttClient.connectTcp(h.port(), 5);
+      client.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'ta-early', keepalive: 0 });
+      await started;
+      client.send({ cmd: 'publish', topic: 'ta/early', payload: 'a', qos: 1, messageId: 1, properties: { topicAlias: 1 } });
+      client.send({ cmd: 'publish', topic: '', payload: 'b', qos: 1, messageId: 2, properties: { topicAlias: 1 } });
+      // Both reached the broker (counted as received) before the CONNACK goes out.
+      const receivedQos1 = async (): Promise<number> => {
+        const metric = await h.metrics.getSingleMetric('modmq_messages_received_total')!.get();
+        return metric.values.find((v) => v.labels.qos === '1')?.value ?? 0;
+      };
+      for (let i = 0; i < 500 && (await receivedQos1()) < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await receivedQos1(), 2);
+      release();
+      assert.deepEqual((await got).map((m) => [m.topic, m.payload]), [['ta/early', 'a'], ['ta/early', 'b']]);
+      client.close();
     } finally {
       await h.close();
     }
