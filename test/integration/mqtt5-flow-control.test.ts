@@ -6,8 +6,8 @@ import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto }
 import type { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 
 /** Payload of a PUBLISH packet as text. */
-function payloadOf(p: { payload?: unknown }): string {
-  return Buffer.from(p.payload as Buffer).toString();
+function payloadOf(p: object): string {
+  return Buffer.from((p as { payload?: Buffer }).payload ?? Buffer.alloc(0)).toString();
 }
 
 /**
@@ -109,6 +109,25 @@ describe('MQTT 5 flow control (Receive Maximum)', () => {
       const next = await nextPacket(client);
       assert.equal(next.cmd, 'publish');
       assert.equal(payloadOf(next), 'y');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a client that never acknowledges has at most 1000 messages held for it; the oldest go first', async () => {
+    const { client } = await rawConnect(h.port(), { clientId: 'fc-stuck', properties: { receiveMaximum: 1 } });
+    try {
+      await rawSubscribe(client, 'fc/stuck', 1);
+      const dropped = async (): Promise<number> => (await h.metrics.getSingleMetric('modmq_messages_dropped_total')!.get()).values[0]?.value ?? 0;
+      const droppedBefore = await dropped();
+      // One in flight, 1000 held, then 5 more: the 5 oldest held ones (s1..s5) are dropped.
+      for (let i = 0; i < 1006; i++) await h.broker.api.publish({ topic: 'fc/stuck', payload: `s${i}`, qos: 1 });
+      assert.equal((await dropped()) - droppedBefore, 5);
+      const first = await nextPacket(client);
+      assert.equal(payloadOf(first), 's0');
+      client.send({ cmd: 'puback', messageId: first.messageId });
+      const next = await nextPacket(client);
+      assert.equal(payloadOf(next), 's6');
     } finally {
       client.close();
     }
