@@ -33,6 +33,8 @@ import { attachWillMessages } from './will-messages.js';
 import { coalesceWrites } from './write-coalescing.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
+import { attachMqtt5, wireMqtt5 } from './mqtt5-session.js';
+import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
 
@@ -45,6 +47,8 @@ export interface BrokerOptions {
   sharedSubscriptionStrategy?: SharedStrategy;
   /** Shared-subscription groups backend (cluster); default in-memory. */
   sharedGroups?: SharedGroups;
+  /** Node config `mqtt.*` MQTT 5 limits; default DEFAULT_MQTT5_LIMITS. */
+  mqtt5?: Mqtt5Limits;
 }
 
 export interface Broker {
@@ -110,8 +114,11 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const auth = createAuthHandlers(ctx);
   const acl = createAclHandlers(ctx);
   const sent = metrics.sent;
+  const limits = options.mqtt5 ?? DEFAULT_MQTT5_LIMITS;
+  checkLimits(limits);
   aedes = await Aedes.createBroker({
     id: options.nodeName,
+    ...aedesLimitOptions(limits),
     preConnect: auth.preConnect,
     authenticate: auth.authenticate,
     authorizePublish: acl.authorizePublish,
@@ -130,6 +137,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
   const broker = aedes;
+  // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
+  wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
@@ -149,8 +158,11 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     if (conn instanceof Socket) coalesceWrites(conn);
     try {
       const client = broker.handle(conn, req);
-      tapPackets(client, ctx, metrics, log, (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId));
-      // Deliver wrappers: the merge is outermost and hands shared copies to the tracker below it.
+      // Deliver wrappers, innermost first: MQTT 5 flow control holds the real writes; the tap counts
+      // QoS 1/2 deliveries; the shared tracker sees every copy handed to a member (held ones too,
+      // so a leaving member's window is re-dispatched); the overlap merge is outermost.
+      const mqtt5 = attachMqtt5(client, ctx, metrics, limits);
+      tapPackets(client, ctx, metrics, log, { mqtt5, onAck: (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId) });
       shared.inflight.track(client);
       mergeOverlappingDeliveries(client);
       attachEnhancedAuth(client, ctx);

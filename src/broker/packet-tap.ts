@@ -6,10 +6,18 @@ import type { PipelineContext } from './pipeline-context.js';
 import { mountFilter } from './mountpoint.js';
 import { rewriteTopic } from './rewrite.js';
 import { isSharedKey, parseSharedFilter, toSharedKey } from './shared-subscriptions-topic.js';
+import type { Mqtt5Session } from './mqtt5-session.js';
 
-type Packet = { cmd: string; qos?: number; messageId?: number; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
+type Packet = { cmd: string; qos?: number; messageId?: number; reasonCode?: number; topic?: string; properties?: object; unsubscriptions?: string[]; subscriptions?: { topic: string }[] };
 type Listener = (this: unknown, packet: Packet) => void;
 type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'packet', l: Listener): void; on(event: 'packet', l: Listener): void };
+
+/** Per-client extras of the tap: MQTT 5 features and the shared-subscription ack tracker. */
+export interface TapOptions {
+  mqtt5?: Mqtt5Session;
+  /** A member acknowledged a delivery (PUBACK, or PUBREC for QoS 2: from then on the client owns it). */
+  onAck?: (clientId: string, messageId: number | undefined) => void;
+}
 
 /**
  * Sits between a client's MQTT parser and aedes: counts received PUBLISH packets, notes a client
@@ -17,13 +25,8 @@ type Parser = { listeners(event: 'packet'): Listener[]; removeListener(event: 'p
  * offers no hook for (without it a rewritten subscription could never be removed). It replaces
  * aedes' single listener with a wrapper instead of adding one, so emit stays on its fast path.
  */
-export function tapPackets(
-  client: Client,
-  ctx: PipelineContext,
-  metrics: BrokerMetrics,
-  log: Logger,
-  onAck?: (clientId: string, messageId: number | undefined) => void,
-): void {
+export function tapPackets(client: Client, ctx: PipelineContext, metrics: BrokerMetrics, log: Logger, options: TapOptions = {}): void {
+  const { mqtt5, onAck } = options;
   const parser = (client as unknown as { _parser?: Parser })._parser;
   const listeners = parser?.listeners('packet');
   if (parser === undefined || listeners === undefined || listeners.length !== 1) {
@@ -40,6 +43,8 @@ export function tapPackets(
         received.add(packet.qos ?? 0);
         const state = stateOf(client);
         if (state !== undefined) state.received++;
+        // Over the server's Receive Maximum, unknown alias: the client is being disconnected (mqtt5-session.ts).
+        if (mqtt5 !== undefined && !mqtt5.publish(packet)) return;
         break;
       }
       case 'puback':
@@ -47,11 +52,18 @@ export function tapPackets(
         const state = stateOf(client);
         if (state !== undefined) state.acked++;
         if (packet.cmd === 'puback') onAck?.(client.id, packet.messageId);
+        mqtt5?.flow.acknowledged();
         break;
       }
       case 'pubrec':
-        // QoS 2: from PUBREC on the client owns the message.
         onAck?.(client.id, packet.messageId);
+        if ((packet.reasonCode ?? 0) >= 0x80) mqtt5?.flow.acknowledged();
+        break;
+      case 'pubrel':
+        mqtt5?.flow.released(packet.messageId);
+        break;
+      case 'connect':
+        mqtt5?.connect(packet);
         break;
       case 'subscribe':
         renameShared(client, packet);

@@ -18,7 +18,14 @@ export interface NodeConfig {
   /** $SYS publishing; optional so hand-built configs (tests) may omit it: default interval 1m. */
   sys?: { interval: string };
   /** MQTT behaviour; optional so hand-built configs (tests) may omit it: default round_robin. */
-  mqtt?: { shared_subscription_strategy: 'random' | 'round_robin' | 'sticky' | 'hash_clientid' | 'hash_topic' };
+  mqtt?: {
+    shared_subscription_strategy: 'random' | 'round_robin' | 'sticky' | 'hash_clientid' | 'hash_topic';
+    /** MQTT 5 limits (mqtt5-limits.ts); optional so older hand-built configs need not name them. */
+    receive_maximum?: number;
+    max_packet_size?: string;
+    max_topic_alias?: number;
+    server_keepalive?: number;
+  };
   /** Config store backend; absent = sqlite (a single node). */
   cluster?: ClusterConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

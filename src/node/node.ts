@@ -12,6 +12,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { buildApi } from '../api/app.js';
 import { CredentialStore } from '../api/credential-store.js';
 import { createBroker, type BoundListener } from '../broker/broker.js';
+import { mqtt5LimitsFromConfig } from '../broker/mqtt5-limits.js';
 import { buildModuleRegistry } from '../modules/index.js';
 import { createModuleService } from '../modules/runtime/module-service-impl.js';
 import { Reconciler } from '../modules/runtime/reconciler.js';
@@ -65,6 +66,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     metrics,
     settings: current.document.settings,
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
+    mqtt5: mqtt5LimitsFromConfig(config.mqtt),
   });
   const registry = buildModuleRegistry();
   const cluster =

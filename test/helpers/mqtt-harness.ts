@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type Broker, type BoundListener, createBroker } from '../../src/broker/broker.js';
 import type { NodeConfig } from '../../src/node/node-config.js';
+import { DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from '../../src/broker/mqtt5-limits.js';
 import type { RetainedMessage, RetainedStore } from '../../src/broker/hooks.js';
 import { matchTopic } from '../../src/broker/topic.js';
 import { type ClusterSettings, DEFAULT_SETTINGS } from '../../src/store/cluster-document.js';
@@ -38,6 +39,8 @@ export async function startHarness(
     nodeName?: string;
     /** Register a plain in-memory RetainedStore (the raw broker ignores the retain flag without one). */
     retained?: boolean;
+    /** MQTT 5 limits over the defaults (node config `mqtt.*`). */
+    mqtt5?: Partial<Mqtt5Limits>;
   } = {},
 ): Promise<Harness> {
   const metrics = new Registry();
@@ -46,6 +49,7 @@ export async function startHarness(
     log: pino({ level: process.env.MODMQ_TEST_LOG ?? 'silent' }),
     metrics,
     settings: { ...structuredClone(DEFAULT_SETTINGS), ...options.settings },
+    ...(options.mqtt5 !== undefined ? { mqtt5: { ...DEFAULT_MQTT5_LIMITS, ...options.mqtt5 } } : {}),
   });
   if (options.retained === true) broker.hooks.scope('test:retained').retainedStore(memoryRetainedStore());
   const bound = await broker.listen(listenersConfig(options.listeners));

@@ -51,7 +51,7 @@ describe('loadNodeConfig', () => {
       },
       api: { bind: '0.0.0.0', port: 18083 },
       sys: { interval: '1m' },
-      mqtt: { shared_subscription_strategy: 'round_robin' },
+      mqtt: { shared_subscription_strategy: 'round_robin', receive_maximum: 32, max_packet_size: '1MB', max_topic_alias: 65535 },
       log: { level: 'info' },
     });
   });
