@@ -28,6 +28,7 @@ import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
 import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-subscriptions.js';
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
+import type { ClusterMessaging } from '../cluster/redis-messaging.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
 
@@ -40,6 +41,8 @@ export interface BrokerOptions {
   sharedSubscriptionStrategy?: SharedStrategy;
   /** Shared-subscription groups backend (cluster); default in-memory. */
   sharedGroups?: SharedGroups;
+  /** Cluster routing and sessions (Redis); default in-memory, this node alone. */
+  messaging?: ClusterMessaging;
 }
 
 export interface Broker {
@@ -105,8 +108,10 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const auth = createAuthHandlers(ctx);
   const acl = createAclHandlers(ctx);
   const sent = metrics.sent;
+  const messaging = options.messaging;
   aedes = await Aedes.createBroker({
     id: options.nodeName,
+    ...(messaging !== undefined ? { mq: messaging.mq as never, persistence: messaging.persistence as never } : {}),
     preConnect: auth.preConnect,
     authenticate: auth.authenticate,
     authorizePublish: acl.authorizePublish,
@@ -126,6 +131,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   });
   const broker = aedes;
   wireLifecycle(broker, ctx);
+  messaging?.attach(broker, { log });
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);
@@ -179,6 +185,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
       closed = true;
       for (const state of clients.values()) state.reason ??= 'kicked';
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await messaging?.close();
       await Promise.all(running.splice(0).map((l) => l.close()));
       sockets.destroyAll();
     },

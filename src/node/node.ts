@@ -19,6 +19,7 @@ import { createSchemaCatalog } from '../schema/index.js';
 import { openNodeDatabase } from '../store/node-database.js';
 import { openClusterStore } from './cluster-store.js';
 import { redisClusterContext } from '../cluster/cluster-context.js';
+import { createRedisMessaging } from '../cluster/redis-messaging.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -58,12 +59,21 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   const startedAt = Date.now();
   // A fresh store gets the default modules (the retainer) as revision 1.
   const current = await ensureInitialDocument(store);
+  // In a cluster, messages and sessions go through Redis (routing to every node).
+  const messaging =
+    config.cluster?.backend === 'redis' && config.cluster.url !== undefined
+      ? createRedisMessaging({ url: config.cluster.url, name: config.cluster.name ?? 'modmq', log: log.child({ part: 'cluster' }) })
+      : undefined;
   const broker = await createBroker({
     nodeName: config.node.name,
     log: log.child({ part: 'broker' }),
     metrics,
     settings: current.document.settings,
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
+    ...(messaging !== undefined ? { messaging } : {}),
+  }).catch(async (error: unknown) => {
+    await messaging?.close();
+    throw error;
   });
   const registry = buildModuleRegistry();
   const cluster =
