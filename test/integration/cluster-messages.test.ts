@@ -37,6 +37,17 @@ function collect(client: MqttClient): Received[] {
   return got;
 }
 
+/** Waits until NODE no longer lists CLIENT_ID. */
+async function gone(node: NodeProcess, clientId: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const res = await node.request('GET', `/clients/${encodeURIComponent(clientId)}`);
+    await res.text();
+    if (res.status === 404) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`${clientId} still listed`);
+}
+
 async function until(what: string, check: () => boolean, tries = 500): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (check()) return;
@@ -129,5 +140,93 @@ describe('messages across nodes', () => {
     assert.equal(got.filter((m) => m.topic === 'm/data').length, 5);
     assert.equal((await metric(b)) - beforeB, 5);
     assert.equal((await metric(a)) - beforeA, 0);
+  });
+});
+
+describe('sessions across nodes', () => {
+  test('an MQTT 5 persistent session resumes on another node with its subscription and the messages queued meanwhile', async () => {
+    const opts = { clientId: 'roamer', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
+    const first = await a.connect(opts);
+    await first.subscribeAsync('roam/#', { qos: 1 });
+    const firstGot = collect(first);
+    const pub = await b.connect({ clientId: 'roam-pub' });
+    await routed(pub, firstGot, 'roam/probe');
+    await first.endAsync();
+    await gone(a, 'roamer');
+    for (let i = 0; i < 3; i++) await pub.publishAsync('roam/queued', `q${i}`, { qos: 1 });
+
+    const second = b.open(opts);
+    const got = collect(second);
+    const connack = await new Promise<{ sessionPresent: boolean }>((ok) => second.once('connect', (p) => ok(p as { sessionPresent: boolean })));
+    assert.equal(connack.sessionPresent, true);
+    await until('the queued messages', () => got.filter((m) => m.topic === 'roam/queued').length >= 3);
+    assert.deepEqual(
+      got.filter((m) => m.topic === 'roam/queued').map((m) => m.payload),
+      ['q0', 'q1', 'q2'],
+    );
+    // The restored subscription routes live messages too, from either node.
+    const pubA = await a.connect({ clientId: 'roam-pub-a' });
+    await pubA.publishAsync('roam/live', 'live', { qos: 1 });
+    await until('the live message', () => got.some((m) => m.topic === 'roam/live'));
+  });
+
+  test('MQTT 3.1.1 clean=false: subscription and offline messages follow the client to another node', async () => {
+    const opts = { clientId: 'roamer3', protocolVersion: 4 as const, clean: false };
+    const first = await b.connect(opts);
+    await first.subscribeAsync('roam3/#', { qos: 2 });
+    const firstGot = collect(first);
+    const pub = await a.connect({ clientId: 'roam3-pub' });
+    await routed(pub, firstGot, 'roam3/probe');
+    await first.endAsync();
+    await gone(b, 'roamer3');
+    await pub.publishAsync('roam3/queued', 'while away', { qos: 2 });
+    const second = a.open(opts);
+    const got = collect(second);
+    const connack = await new Promise<{ sessionPresent: boolean }>((ok) => second.once('connect', (p) => ok(p as { sessionPresent: boolean })));
+    assert.equal(connack.sessionPresent, true);
+    await until('the queued message', () => got.some((m) => m.topic === 'roam3/queued'));
+    assert.equal(got.find((m) => m.topic === 'roam3/queued')!.payload, 'while away');
+  });
+
+  test('connecting on node B with the id of a client on node A ends the old connection with 0x8E', async () => {
+    const old = await a.connect({ clientId: 'twin', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 300 } });
+    await old.subscribeAsync('twin/#', { qos: 1 });
+    const disconnect = new Promise<number | undefined>((ok) => old.once('disconnect', (p) => ok(p.reasonCode)));
+    const closed = new Promise<void>((ok) => old.once('close', () => ok()));
+    const fresh = await b.connect({ clientId: 'twin', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 300 } });
+    assert.equal(await disconnect, 0x8e);
+    await closed;
+    // Node A forgets the client; node B has it, with the session A had (subscription kept).
+    await gone(a, 'twin');
+    await b.waitForClient('twin');
+    const got = collect(fresh);
+    const pub = await a.connect({ clientId: 'twin-pub' });
+    await routed(pub, got, 'twin/probe');
+  });
+
+  test('a session resumed on node B is not expired later by node A, where it was left', async () => {
+    const first = await a.connect({ clientId: 'expiring', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 1 } });
+    await first.subscribeAsync('exp/#', { qos: 1 });
+    await first.endAsync();
+    await gone(a, 'expiring');
+    const resumed = { clientId: 'expiring', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
+    const second = await b.connect(resumed);
+    // Past node A's 1 s expiry timer, which would have wiped the session in Redis.
+    await new Promise((r) => setTimeout(r, 2500));
+    await second.endAsync();
+    await gone(b, 'expiring');
+    const pub = await a.connect({ clientId: 'exp-pub' });
+    await pub.publishAsync('exp/queued', 'kept', { qos: 1 });
+    const third = b.open(resumed);
+    const got = collect(third);
+    await until('the queued message', () => got.some((m) => m.topic === 'exp/queued'));
+  });
+
+  test('MQTT 3.1.1 takeover across nodes closes the old connection', async () => {
+    const old = await b.connect({ clientId: 'twin3', protocolVersion: 4 });
+    const closed = new Promise<void>((ok) => old.once('close', () => ok()));
+    await a.connect({ clientId: 'twin3', protocolVersion: 4 });
+    await closed;
+    await a.waitForClient('twin3');
   });
 });
