@@ -14,8 +14,11 @@ import { createRequire } from 'node:module';
 import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import type { Redis as RedisClient } from 'ioredis';
-import { clusterKeyPrefix } from './cluster-context.js';
+import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
+import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
+import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
+import { RedisSharedGroups } from './redis-shared-groups.js';
 
 const require = createRequire(import.meta.url);
 // The libraries' own ioredis (the version they are tested with), not the app's.
@@ -26,6 +29,7 @@ type Listener = (packet: { topic: string; payload: Buffer }, done: () => void) =
 type RedisCtor = new (url: string, options: Record<string, unknown>) => RedisClient;
 
 interface Emitter {
+  emit(packet: { topic: string; clientId?: string; [SHARED_PICKS]?: Record<string, string> }, done?: (error?: Error) => void): void;
   on(topic: string, listener: Listener, done?: () => void): unknown;
   close(cb: () => void): void;
   state: NodeJS.EventEmitter;
@@ -40,6 +44,8 @@ export interface ClusterMessaging {
   readonly mq: unknown;
   /** aedes `persistence` option. */
   readonly persistence: unknown;
+  /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
+  readonly sharedGroups: RedisSharedGroups;
   /** Called once aedes exists: cross-node session takeover needs it. */
   attach(aedes: Aedes, target: TakeoverTarget): void;
   /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
@@ -50,6 +56,8 @@ export interface RedisMessagingOptions {
   url: string;
   /** Cluster name (`cluster.name`). */
   name: string;
+  nodeName: string;
+  sharedSubscriptionStrategy: SharedStrategy;
   log: Logger;
 }
 
@@ -105,8 +113,21 @@ function watchErrors(conn: RedisClient, log: Logger, what: string): void {
   });
 }
 
-export function createRedisMessaging(options: RedisMessagingOptions): ClusterMessaging {
+export async function createRedisMessaging(options: RedisMessagingOptions): Promise<ClusterMessaging> {
   const { url, name, log } = options;
+  const sharedGroups = new RedisSharedGroups({
+    cluster: redisClusterContext(url, name),
+    nodeName: options.nodeName,
+    strategy: options.sharedSubscriptionStrategy,
+    log,
+  });
+  try {
+    await sharedGroups.start();
+  } catch (error) {
+    await sharedGroups.close();
+    throw error;
+  }
+
   const EmitterRedis = requireFromEmitter('ioredis') as { default?: RedisCtor } & RedisCtor;
   const PersistenceRedis = requireFromPersistence('ioredis') as { default?: RedisCtor } & RedisCtor;
   const EmitterConn: RedisCtor = EmitterRedis.default ?? EmitterRedis;
@@ -132,6 +153,14 @@ export function createRedisMessaging(options: RedisMessagingOptions): ClusterMes
   mq.on = (topic, listener, done) =>
     on(topic, topic === NEW_CLIENTS ? (packet, cb) => (takeover === undefined ? cb() : takeover(packet, cb)) : listener, done);
 
+  const emit = mq.emit.bind(mq);
+  // The publishing node picks the shared-subscription members; the picks travel with the message.
+  mq.emit = (packet, done) => {
+    const picks = sharedGroups.pickAll(packet.topic, packet.clientId);
+    if (picks !== undefined) packet[SHARED_PICKS] = picks;
+    emit(packet, done);
+  };
+
   const close = mq.close.bind(mq);
   mq.close = (cb) => {
     // QUIT waits for Redis; while it is down, drop the sockets instead of hanging a SIGTERM.
@@ -154,6 +183,7 @@ export function createRedisMessaging(options: RedisMessagingOptions): ClusterMes
   return {
     mq,
     persistence,
+    sharedGroups,
     attach(aedes, target) {
       takeover = remoteSessionHandler(aedes, target) as Listener;
     },
@@ -166,6 +196,7 @@ export function createRedisMessaging(options: RedisMessagingOptions): ClusterMes
         log.debug({ err: error }, 'closing the session store');
       }
       db.disconnect();
+      await sharedGroups.close();
     },
   };
 }

@@ -62,7 +62,13 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   // In a cluster, messages and sessions go through Redis (routing to every node).
   const messaging =
     config.cluster?.backend === 'redis' && config.cluster.url !== undefined
-      ? createRedisMessaging({ url: config.cluster.url, name: config.cluster.name ?? 'modmq', log: log.child({ part: 'cluster' }) })
+      ? await createRedisMessaging({
+          url: config.cluster.url,
+          name: config.cluster.name ?? 'modmq',
+          nodeName: config.node.name,
+          sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
+          log: log.child({ part: 'cluster' }),
+        })
       : undefined;
   const broker = await createBroker({
     nodeName: config.node.name,
@@ -70,7 +76,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     metrics,
     settings: current.document.settings,
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
-    ...(messaging !== undefined ? { messaging } : {}),
+    ...(messaging !== undefined ? { messaging, sharedGroups: messaging.sharedGroups } : {}),
   }).catch(async (error: unknown) => {
     await messaging?.close();
     throw error;

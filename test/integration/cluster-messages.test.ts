@@ -153,7 +153,14 @@ describe('sessions across nodes', () => {
     await routed(pub, firstGot, 'roam/probe');
     await first.endAsync();
     await gone(a, 'roamer');
+    // aedes acks QoS 1 before it routes: a watcher on the same node tells when all three went by,
+    // so none of them can still be in flight when the session resumes.
+    const watcher = await b.connect({ clientId: 'roam-watch' });
+    await watcher.subscribeAsync('roam/+', { qos: 0 });
+    const watched = collect(watcher);
+    await routed(pub, watched, 'roam/watch');
     for (let i = 0; i < 3; i++) await pub.publishAsync('roam/queued', `q${i}`, { qos: 1 });
+    await until('the messages to be routed', () => watched.filter((m) => m.topic === 'roam/queued').length >= 3);
 
     const second = b.open(opts);
     const got = collect(second);
@@ -228,5 +235,59 @@ describe('sessions across nodes', () => {
     await a.connect({ clientId: 'twin3', protocolVersion: 4 });
     await closed;
     await a.waitForClient('twin3');
+  });
+});
+
+describe('shared subscriptions across nodes', () => {
+  for (const [label, publishOn] of [
+    ['published on a node hosting a member', (): NodeProcess => a],
+    ['published on each node in turn', null],
+  ] as const) {
+    test(`one member of the cluster gets each message (${label})`, async () => {
+      const tag = publishOn === null ? 'alt' : 'one';
+      const m1 = await a.connect({ clientId: `sh-${tag}-1`, protocolVersion: 5 });
+      const m2 = await b.connect({ clientId: `sh-${tag}-2`, protocolVersion: 5 });
+      await m1.subscribeAsync(`$share/g/sh-${tag}/#`, { qos: 1 });
+      await m2.subscribeAsync(`$share/g/sh-${tag}/#`, { qos: 1 });
+      const got1 = collect(m1);
+      const got2 = collect(m2);
+      const pubA = await a.connect({ clientId: `sh-${tag}-pa` });
+      const pubB = await b.connect({ clientId: `sh-${tag}-pb` });
+      // Both nodes know both members once round robin reaches each of them.
+      for (let i = 0; i < 400 && !(got1.length > 0 && got2.length > 0); i++) {
+        await pubA.publishAsync(`sh-${tag}/probe`, 'probe', { qos: 1 });
+        await pubB.publishAsync(`sh-${tag}/probe`, 'probe', { qos: 1 });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(got1.length > 0 && got2.length > 0, 'both members joined');
+      const n = 20;
+      for (let i = 0; i < n; i++) {
+        const pub = publishOn === null ? (i % 2 === 0 ? pubA : pubB) : pubA;
+        await pub.publishAsync(`sh-${tag}/data`, String(i), { qos: 1 });
+      }
+      const data = (): Received[] => [...got1, ...got2].filter((m) => m.topic === `sh-${tag}/data`);
+      await until('every message', () => new Set(data().map((m) => m.payload)).size >= n);
+      await pubA.publishAsync(`sh-${tag}/end`, 'end', { qos: 1 });
+      await pubB.publishAsync(`sh-${tag}/end`, 'end', { qos: 1 });
+      await until('the end markers', () => [...got1, ...got2].filter((m) => m.topic === `sh-${tag}/end`).length >= 2);
+      assert.equal(data().length, n, 'no message delivered twice');
+      // Round robin per publishing node spreads the load over both members.
+      assert.ok(got1.some((m) => m.topic === `sh-${tag}/data`) && got2.some((m) => m.topic === `sh-${tag}/data`));
+    });
+  }
+
+  test('a plain subscriber next to a shared group still gets every message', async () => {
+    const member = await a.connect({ clientId: 'shp-m', protocolVersion: 5 });
+    await member.subscribeAsync('$share/g/shp/#', { qos: 1 });
+    const plain = await b.connect({ clientId: 'shp-plain' });
+    await plain.subscribeAsync('shp/#', { qos: 1 });
+    const gotMember = collect(member);
+    const gotPlain = collect(plain);
+    const pub = await b.connect({ clientId: 'shp-pub' });
+    await routed(pub, gotPlain, 'shp/probe');
+    await until('the member to join', () => gotMember.length > 0, 1).catch(async () => routed(pub, gotMember, 'shp/probe2'));
+    for (let i = 0; i < 5; i++) await pub.publishAsync('shp/data', String(i), { qos: 1 });
+    await until('all messages', () => gotPlain.filter((m) => m.topic === 'shp/data').length >= 5 && gotMember.filter((m) => m.topic === 'shp/data').length >= 5);
+    assert.equal(gotMember.filter((m) => m.topic === 'shp/data').length, 5);
   });
 });
