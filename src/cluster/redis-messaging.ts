@@ -18,6 +18,7 @@ import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
 import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
 import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
+import { EmitOrder } from './emit-order.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 
 const require = createRequire(import.meta.url);
@@ -29,7 +30,10 @@ type Listener = (packet: { topic: string; payload: Buffer }, done: () => void) =
 type RedisCtor = new (url: string, options: Record<string, unknown>) => RedisClient;
 
 interface Emitter {
-  emit(packet: { topic: string; clientId?: string; [SHARED_PICKS]?: Record<string, string> }, done?: (error?: Error) => void): void;
+  emit(
+    packet: { topic: string; clientId?: string; brokerId?: string; brokerCounter?: number; [SHARED_PICKS]?: Record<string, string> },
+    done?: (error?: Error | null) => void,
+  ): void;
   on(topic: string, listener: Listener, done?: () => void): unknown;
   close(cb: () => void): void;
   state: NodeJS.EventEmitter;
@@ -46,7 +50,7 @@ export interface ClusterMessaging {
   readonly persistence: unknown;
   /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
   readonly sharedGroups: RedisSharedGroups;
-  /** Called once aedes exists: cross-node session takeover needs it. */
+  /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
   attach(aedes: Aedes, target: TakeoverTarget): void;
   /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
   close(): Promise<void>;
@@ -154,12 +158,14 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     on(topic, topic === NEW_CLIENTS ? (packet, cb) => (takeover === undefined ? cb() : takeover(packet, cb)) : listener, done);
 
   const emit = mq.emit.bind(mq);
-  // The publishing node picks the shared-subscription members; the picks travel with the message.
-  mq.emit = (packet, done) => {
+  type Routed = Parameters<Emitter['emit']>[0];
+  const order = new EmitOrder<Routed>((packet, done) => {
+    // The publishing node picks the shared-subscription members; the picks travel with the message.
     const picks = sharedGroups.pickAll(packet.topic, packet.clientId);
     if (picks !== undefined) packet[SHARED_PICKS] = picks;
     emit(packet, done);
-  };
+  });
+  mq.emit = (packet, done) => order.send(packet, done);
 
   const close = mq.close.bind(mq);
   mq.close = (cb) => {
@@ -185,6 +191,7 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     persistence,
     sharedGroups,
     attach(aedes, target) {
+      order.track(aedes as unknown as Parameters<typeof order.track>[0]);
       takeover = remoteSessionHandler(aedes, target) as Listener;
     },
     async close() {

@@ -143,6 +143,33 @@ describe('messages across nodes', () => {
   });
 });
 
+describe('order of a node\'s messages', () => {
+  test('QoS 1 messages held up by offline queues are not dropped as duplicates by subscribers on other nodes', async () => {
+    // A persistent QoS 1 subscriber makes each QoS 1 message wait for its offline queue in Redis,
+    // while another client's QoS 0 messages go straight out.
+    const persistent = await a.connect({ clientId: 'ord-persistent', clean: false });
+    await persistent.subscribeAsync('ord/#', { qos: 1 });
+    const sub = await b.connect({ clientId: 'ord-sub' });
+    await sub.subscribeAsync('ord/#', { qos: 1 });
+    const got = collect(sub);
+    const pubQos1 = await a.connect({ clientId: 'ord-p1' });
+    const pubQos0 = await a.connect({ clientId: 'ord-p0' });
+    await routed(pubQos0, got, 'ord/probe');
+    const n = 100;
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < n; i++) {
+      sends.push(pubQos1.publishAsync('ord/one', String(i), { qos: 1 }));
+      sends.push(pubQos0.publishAsync('ord/zero', String(i), { qos: 0 }));
+    }
+    await Promise.all(sends);
+    await until('every QoS 1 message', () => got.filter((m) => m.topic === 'ord/one').length >= n, 1000);
+    assert.deepEqual(
+      got.filter((m) => m.topic === 'ord/one').map((m) => Number(m.payload)),
+      Array.from({ length: n }, (_, i) => i),
+    );
+  });
+});
+
 describe('sessions across nodes', () => {
   test('an MQTT 5 persistent session resumes on another node with its subscription and the messages queued meanwhile', async () => {
     const opts = { clientId: 'roamer', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
