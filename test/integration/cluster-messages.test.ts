@@ -318,3 +318,30 @@ describe('shared subscriptions across nodes', () => {
     assert.equal(gotMember.filter((m) => m.topic === 'shp/data').length, 5);
   });
 });
+
+describe('node lifecycle with Redis routing', () => {
+  test('retained messages still go through the retainer module over the Redis session store', async () => {
+    const pub = await a.connect({ clientId: 'ret-pub' });
+    await pub.publishAsync('ret/kept', 'value', { qos: 1, retain: true });
+    let found: Received | undefined;
+    for (let i = 0; i < 100 && found === undefined; i++) {
+      const sub = await a.connect({ clientId: `ret-sub-${i}` });
+      const got = collect(sub);
+      await sub.subscribeAsync('ret/#', { qos: 1 });
+      await until('a moment for the retained message', () => got.length > 0, 10).catch(() => undefined);
+      found = got.find((m) => m.topic === 'ret/kept');
+      await sub.endAsync();
+    }
+    assert.ok(found, 'retained message delivered on subscribe');
+    assert.equal(found.payload, 'value');
+    assert.equal(found.retain, true);
+  });
+
+  test('a cluster node exits cleanly on SIGTERM (its Redis connections closed)', async () => {
+    const third = await cluster.startNode(3);
+    const client = await third.connect({ clientId: 'bye', clean: false });
+    await client.subscribeAsync('bye/#', { qos: 1 });
+    const exit = await third.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null });
+  });
+});
