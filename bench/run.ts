@@ -22,6 +22,7 @@ import { MOSQUITTO_TARGET, NODE_TARGETS, mosquittoInstalled, type RunningTarget,
 const ONLY: Record<string, string> = {
   'hot-change': 'hot-change.ts', validate: 'validate.ts', profile: 'profile.ts',
   migrate: 'migrate.ts', retainer: 'retainer.ts', 'auth-chain': 'auth-chain.ts',
+  'cluster-throughput': 'cluster-throughput.ts',
 };
 const onlyAt = process.argv.indexOf('--only');
 if (onlyAt >= 0) {
@@ -54,7 +55,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--rounds N] [--targets ${[...NODE_TARGETS, MOSQUITTO_TARGET].map((t) => t.id).join(',')}]
                         [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N]
-       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain [that script's flags]`);
+       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-throughput [that script's flags]`);
   process.exit(0);
 }
 
