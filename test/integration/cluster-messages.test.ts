@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { MqttClient } from 'mqtt';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
-import type { NodeProcess } from '../helpers/node-process.js';
+import { clusterNodeConfig, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 
 let cluster: TestCluster;
 let a: NodeProcess;
@@ -335,6 +335,26 @@ describe('node lifecycle with Redis routing', () => {
     assert.ok(found, 'retained message delivered on subscribe');
     assert.equal(found.payload, 'value');
     assert.equal(found.retain, true);
+  });
+
+  test('another cluster on the same Redis (another name) shares neither messages nor sessions', async () => {
+    const stranger = await startNodeProcess({ config: clusterNodeConfig(9, cluster.redis.url, `${cluster.name}-other`) });
+    try {
+      const sub = await a.connect({ clientId: 'iso-sub' });
+      await sub.subscribeAsync('iso/#', { qos: 1 });
+      const got = collect(sub);
+      const own = await b.connect({ clientId: 'iso-own' });
+      await routed(own, got, 'iso/probe');
+      const foreign = await stranger.connect({ clientId: 'iso-sub' });
+      await foreign.publishAsync('iso/foreign', 'not for you', { qos: 1 });
+      await own.publishAsync('iso/marker', 'after', { qos: 1 });
+      await until('the marker', () => got.some((m) => m.topic === 'iso/marker'));
+      assert.equal(got.some((m) => m.topic === 'iso/foreign'), false);
+      // Same client id in the other cluster: no takeover across clusters.
+      assert.equal(sub.connected, true);
+    } finally {
+      await stranger.close();
+    }
   });
 
   test('a cluster node exits cleanly on SIGTERM (its Redis connections closed)', async () => {
