@@ -19,6 +19,7 @@ import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
 import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
 import { EmitOrder } from './emit-order.js';
+import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 
 const require = createRequire(import.meta.url);
@@ -67,6 +68,10 @@ export interface RedisMessagingOptions {
 
 /** aedes' listener that closes a client when another node registers the same id. */
 const NEW_CLIENTS = '$SYS/+/new/clients';
+/** aedes' heartbeat (`$SYS/<node>/heartbeat`) and birth topics, and its default heartbeat interval. */
+const HEARTBEATS = '$SYS/+/heartbeat';
+const BIRTHS = '$SYS/+/birth';
+const HEARTBEAT_MS = 60_000;
 /** How long a close may wait for Redis to say goodbye before the sockets are dropped. */
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -157,6 +162,19 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   mq.on = (topic, listener, done) =>
     on(topic, topic === NEW_CLIENTS ? (packet, cb) => (takeover === undefined ? cb() : takeover(packet, cb)) : listener, done);
 
+  // Members of a node silent for 3 heartbeat intervals (aedes' own rule for wills) are forgotten.
+  const liveness = new SharedGroupsLiveness(options.nodeName, sharedGroups, 3 * HEARTBEAT_MS);
+  for (const topic of [HEARTBEATS, BIRTHS]) {
+    mq.on(topic, (packet, cb) => {
+      liveness.heard(packet.payload.toString());
+      cb();
+    });
+  }
+  const sweep = setInterval(() => {
+    for (const node of liveness.sweep()) log.warn({ node }, 'node silent: its shared-subscription members are no longer picked');
+  }, HEARTBEAT_MS);
+  sweep.unref();
+
   const emit = mq.emit.bind(mq);
   type Routed = Parameters<Emitter['emit']>[0];
   const order = new EmitOrder<Routed>((packet, done) => {
@@ -195,6 +213,7 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
       takeover = remoteSessionHandler(aedes, target) as Listener;
     },
     async close() {
+      clearInterval(sweep);
       // aedes closes `mq` itself; this covers a broker that never started.
       await new Promise<void>((resolve) => mq.close(resolve));
       try {

@@ -15,8 +15,8 @@
  * Limits: membership changes reach other nodes asynchronously, so a message published while a
  * member joins or leaves may go to a member that just left (dropped) or skip one that just joined.
  * Members of a node that crashed stay listed until that node starts again (it clears its old
- * entries) or until {@link RedisSharedGroups.forgetNode} is called for it; messages picked for
- * them are dropped.
+ * entries) or stops sending heartbeats for a few minutes (shared-groups-liveness.ts calls
+ * {@link RedisSharedGroups.forgetNode}); messages picked for them meanwhile are dropped.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -130,6 +130,11 @@ export class RedisSharedGroups implements SharedGroups {
       if (member !== undefined) (picks ??= {})[groupKey] = member;
     }
     return picks;
+  }
+
+  /** Nodes hosting the members this node knows of. */
+  hostNodes(): Iterable<string> {
+    return this.hosts.values();
   }
 
   /** Drops every member hosted by NODE (for when the cluster knows it is gone for good). */
