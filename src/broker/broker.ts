@@ -145,6 +145,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     try {
       const client = broker.handle(conn, req);
       tapPackets(client, ctx, metrics, log);
+      messaging?.prepareClient(client);
       attachEnhancedAuth(client, ctx);
     } catch (error) {
       log.error({ err: error, listener: meta.listener }, 'could not accept connection');

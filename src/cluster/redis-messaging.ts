@@ -11,7 +11,7 @@
  * node (the publisher's too) gets it back from Redis and only delivers it to its local subscribers.
  */
 import { createRequire } from 'node:module';
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Redis as RedisClient } from 'ioredis';
 import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
@@ -19,6 +19,7 @@ import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
 import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
 import { EmitOrder } from './emit-order.js';
+import { holdUntilConnack, releaseOnConnack } from './hold-until-connack.js';
 import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 
@@ -53,6 +54,8 @@ export interface ClusterMessaging {
   readonly sharedGroups: RedisSharedGroups;
   /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
   attach(aedes: Aedes, target: TakeoverTarget): void;
+  /** Called for each new connection, before its CONNECT is handled. */
+  prepareClient(client: Client): void;
   /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -211,7 +214,9 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     attach(aedes, target) {
       order.track(aedes as unknown as Parameters<typeof order.track>[0]);
       takeover = remoteSessionHandler(aedes, target) as Listener;
+      releaseOnConnack(aedes);
     },
+    prepareClient: holdUntilConnack,
     async close() {
       clearInterval(sweep);
       // aedes closes `mq` itself; this covers a broker that never started.

@@ -204,6 +204,30 @@ describe('sessions across nodes', () => {
     await until('the live message', () => got.some((m) => m.topic === 'roam/live'));
   });
 
+  test('a session resumed while messages stream in gets CONNACK first, then every message', async () => {
+    const opts = { clientId: 'streamed', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
+    const first = await a.connect(opts);
+    await first.subscribeAsync('stream/#', { qos: 1 });
+    await first.endAsync();
+    await gone(a, 'streamed');
+    const pub = await b.connect({ clientId: 'stream-pub' });
+    const n = 300;
+    const sends: Array<Promise<unknown>> = [];
+    // QoS 0 through the QoS 1 subscription takes aedes' other delivery path.
+    for (let i = 0; i < n; i++) sends.push(pub.publishAsync('stream/x', String(i), { qos: i % 3 === 0 ? 0 : 1 }));
+    // Resume while they are being routed: restored subscriptions go live before the CONNACK.
+    const second = b.open(opts);
+    const firstPacket = new Promise<string>((ok) => second.once('packetreceive', (p) => ok(p.cmd)));
+    const got = collect(second);
+    await Promise.all(sends);
+    assert.equal(await firstPacket, 'connack');
+    // QoS 0 messages routed before the session was back are not queued for it; all QoS 1 ones are.
+    const qos1 = (): number => new Set(got.filter((m) => Number(m.payload) % 3 !== 0).map((m) => m.payload)).size;
+    await until('every QoS 1 message', () => qos1() >= n - Math.ceil(n / 3), 1500);
+    await pub.publishAsync('stream/last', 'q0', { qos: 0 });
+    await until('a QoS 0 message after the resume', () => got.some((m) => m.topic === 'stream/last'));
+  });
+
   test('MQTT 3.1.1 clean=false: subscription and offline messages follow the client to another node', async () => {
     const opts = { clientId: 'roamer3', protocolVersion: 4 as const, clean: false };
     const first = await b.connect(opts);
