@@ -23,6 +23,7 @@ const ONLY: Record<string, string> = {
   'hot-change': 'hot-change.ts', validate: 'validate.ts', profile: 'profile.ts',
   migrate: 'migrate.ts', retainer: 'retainer.ts', 'auth-chain': 'auth-chain.ts',
   'cluster-apply': 'cluster-apply.ts',
+  'cluster-throughput': 'cluster-throughput.ts',
 };
 const onlyAt = process.argv.indexOf('--only');
 if (onlyAt >= 0) {
@@ -56,7 +57,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--rounds N] [--targets ${[...NODE_TARGETS, MOSQUITTO_TARGET].map((t) => t.id).join(',')}]
                         [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N] [--scenarios fan-in,paced]
-       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-apply [that script's flags]`);
+       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-apply|cluster-throughput [that script's flags]`);
   process.exit(0);
 }
 

@@ -49,7 +49,7 @@ export async function runThroughput(job: ThroughputJob): Promise<ThroughputResul
   const all: RawClient[] = [];
   try {
     for (let i = 0; i < nSub; i++) {
-      const client = await RawClient.open(job.host, job.port, `bench-${job.runId}-s${i}`);
+      const client = await RawClient.open(job.host, job.subscriberPort ?? job.port, `bench-${job.runId}-s${i}`);
       all.push(client);
       await client.subscribe(fanIn ? 'bench/in/+' : 'bench/out', job.qos);
       subs.push({ client, delivered: 0, skipped: 0, expected: new Uint32Array(nPub), acks: Buffer.allocUnsafe(64 * 1024), ackBytes: 0 });

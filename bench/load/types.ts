@@ -4,6 +4,8 @@ export interface ThroughputJob {
   kind: 'throughput';
   host: string;
   port: number;
+  /** Subscribers connect here when set (cluster: publish on one node, receive on another). */
+  subscriberPort?: number;
   /** fan-in: `publishers` -> 1 subscriber; fan-out: 1 publisher -> `subscribers`. */
   shape: 'fan-in' | 'fan-out';
   publishers: number;

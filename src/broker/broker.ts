@@ -35,6 +35,7 @@ import { attachSharedSubscriptions, type SharedSubscriptions } from './shared-su
 import type { SharedGroups, SharedStrategy } from './shared-subscriptions-groups.js';
 import { attachMqtt5, wireMqtt5 } from './mqtt5-session.js';
 import { aedesLimitOptions, checkLimits, DEFAULT_MQTT5_LIMITS, type Mqtt5Limits } from './mqtt5-limits.js';
+import type { ClusterMessaging } from '../cluster/redis-messaging.js';
 
 export type { BoundListener } from './listeners/listener-types.js';
 
@@ -49,6 +50,8 @@ export interface BrokerOptions {
   sharedGroups?: SharedGroups;
   /** Node config `mqtt.*` MQTT 5 limits; default DEFAULT_MQTT5_LIMITS. */
   mqtt5?: Mqtt5Limits;
+  /** Cluster routing and sessions (Redis); default in-memory, this node alone. */
+  messaging?: ClusterMessaging;
 }
 
 export interface Broker {
@@ -116,9 +119,11 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   const sent = metrics.sent;
   const limits = options.mqtt5 ?? DEFAULT_MQTT5_LIMITS;
   checkLimits(limits);
+  const messaging = options.messaging;
   aedes = await Aedes.createBroker({
     id: options.nodeName,
     ...aedesLimitOptions(limits),
+    ...(messaging !== undefined ? { mq: messaging.mq as never, persistence: messaging.persistence as never } : {}),
     preConnect: auth.preConnect,
     authenticate: auth.authenticate,
     authorizePublish: acl.authorizePublish,
@@ -140,6 +145,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
   wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
+  messaging?.attach(broker, { log });
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);
@@ -158,10 +164,12 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     if (conn instanceof Socket) coalesceWrites(conn);
     try {
       const client = broker.handle(conn, req);
-      // Deliver wrappers, innermost first: MQTT 5 flow control holds the real writes; the tap counts
-      // QoS 1/2 deliveries; the shared tracker sees every copy handed to a member (held ones too,
-      // so a leaving member's window is re-dispatched); the overlap merge is outermost.
+      // Deliver wrappers, innermost first: MQTT 5 flow control holds the real writes; in a cluster
+      // nothing goes out before CONNACK; the tap counts QoS 1/2 deliveries; the shared tracker sees
+      // every copy handed to a member (held ones too, so a leaving member's window is
+      // re-dispatched); the overlap merge is outermost.
       const mqtt5 = attachMqtt5(client, ctx, metrics, limits);
+      messaging?.prepareClient(client);
       tapPackets(client, ctx, metrics, log, { mqtt5, onAck: (clientId, messageId) => shared.inflight.acknowledged(clientId, messageId) });
       shared.inflight.track(client);
       mergeOverlappingDeliveries(client);
@@ -205,6 +213,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
       closed = true;
       for (const state of clients.values()) state.reason ??= 'kicked';
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await messaging?.close();
       await Promise.all(running.splice(0).map((l) => l.close()));
       sockets.destroyAll();
     },

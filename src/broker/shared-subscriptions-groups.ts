@@ -12,6 +12,8 @@ export interface SharedMessage {
   topic: string;
   /** Client id of the publisher; undefined for broker-originated messages. */
   publisher: string | undefined;
+  /** Cluster: group key -> member the publishing node already picked. */
+  picks?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -18,10 +18,16 @@ import { LocalSharedGroups, type SharedGroups, type SharedStrategy } from './sha
 import { fromSharedKey, groupKeyOf } from './shared-subscriptions-topic.js';
 import { SharedInflight, type SharedDeliveredPacket } from './shared-subscriptions-inflight.js';
 
+/** Field of a routed message carrying the publishing node's picks (see src/cluster/redis-shared-groups.ts). */
+export const SHARED_PICKS = 'modmqSharedPicks';
+
 type Done = (error?: Error | null) => void;
 type Deliver = (packet: DeliveredPacket, cb: Done) => void;
 type SubscribeFn = (topic: string, func: Deliver, done?: Done) => void;
-type DeliveredPacket = SharedDeliveredPacket;
+type DeliveredPacket = SharedDeliveredPacket & {
+  /** Members picked by the publishing node (cluster; redis-shared-groups.ts). */
+  [SHARED_PICKS]?: Readonly<Record<string, string>>;
+};
 
 interface LocalGroup {
   filter: string;
@@ -45,7 +51,8 @@ export interface SharedSubscriptions {
 }
 
 export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, options: SharedSubscriptionsOptions): SharedSubscriptions {
-  const groups = options.groups ?? new LocalSharedGroups(options.strategy);
+  const localGroups = options.groups === undefined ? new LocalSharedGroups(options.strategy) : undefined;
+  const groups = options.groups ?? localGroups!;
   const local = new Map<string, LocalGroup>();
   const target = aedes as unknown as { subscribe: SubscribeFn; unsubscribe: SubscribeFn };
   const subscribe = target.subscribe.bind(aedes);
@@ -58,8 +65,10 @@ export function attachSharedSubscriptions(aedes: Aedes, ctx: PipelineContext, op
     return function routeShared(packet, cb) {
       if (blockDollar && packet.topic.charCodeAt(0) === 0x24) return cb();
       const group = local.get(groupKey);
-      const memberId = groups.pick(groupKey, { topic: packet.topic, publisher: packet.clientId });
+      const memberId = groups.pick(groupKey, { topic: packet.topic, publisher: packet.clientId, picks: packet[SHARED_PICKS] });
       const deliver = memberId === undefined ? undefined : group?.deliver.get(memberId);
+      // In a cluster the member picked may live on another node, which delivers it.
+      if (deliver === undefined && memberId !== undefined && groups !== localGroups) return cb();
       if (deliver === undefined) {
         // No member can take it (all left): counted, as EMQX drops it too.
         ctx.metrics.dropped.inc();

@@ -21,6 +21,7 @@ import { openNodeDatabase } from '../store/node-database.js';
 import { openClusterStore } from './cluster-store.js';
 import { redisClusterContext } from '../cluster/cluster-context.js';
 import { localClusterView, redisClusterView } from '../cluster/cluster-view.js';
+import { createRedisMessaging } from '../cluster/redis-messaging.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -60,6 +61,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   const startedAt = Date.now();
   // A fresh store gets the default modules (the retainer) as revision 1.
   const current = await ensureInitialDocument(store);
+  // In a cluster, messages and sessions go through Redis (routing to every node).
+  const messaging =
+    config.cluster?.backend === 'redis' && config.cluster.url !== undefined
+      ? await createRedisMessaging({
+          url: config.cluster.url,
+          name: config.cluster.name ?? 'modmq',
+          nodeName: config.node.name,
+          sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
+          log: log.child({ part: 'cluster' }),
+        })
+      : undefined;
   const broker = await createBroker({
     nodeName: config.node.name,
     log: log.child({ part: 'broker' }),
@@ -67,6 +79,10 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     settings: current.document.settings,
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
     mqtt5: mqtt5LimitsFromConfig(config.mqtt),
+    ...(messaging !== undefined ? { messaging, sharedGroups: messaging.sharedGroups } : {}),
+  }).catch(async (error: unknown) => {
+    await messaging?.close();
+    throw error;
   });
   const registry = buildModuleRegistry();
   const cluster =

@@ -1,0 +1,233 @@
+/**
+ * Messages across the nodes of a cluster: aedes routes through `mqemitter-redis` (Redis pub/sub)
+ * and keeps sessions (subscriptions, offline queues, wills) in `aedes-persistence-redis`.
+ *
+ * Both are namespaced by cluster name so two clusters can share one Redis:
+ *   pub/sub channels  `modmq:{<name>}/<mqtt topic>` (the `/` keeps MQTT wildcards whole levels)
+ *   persistence keys  `modmq:{<name>}:aedes:...`   (ioredis keyPrefix)
+ *
+ * Each message is processed once, by the node where it was published: aedes runs its publish steps
+ * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every
+ * node (the publisher's too) gets it back from Redis and only delivers it to its local subscribers.
+ */
+import { createRequire } from 'node:module';
+import type { Aedes, Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { Redis as RedisClient } from 'ioredis';
+import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
+import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
+import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
+import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
+import { EmitOrder } from './emit-order.js';
+import { holdUntilConnack, releaseOnConnack } from './hold-until-connack.js';
+import { SharedGroupsLiveness } from './shared-groups-liveness.js';
+import { RedisSharedGroups } from './redis-shared-groups.js';
+
+const require = createRequire(import.meta.url);
+// The libraries' own ioredis (the version they are tested with), not the app's.
+const requireFromEmitter = createRequire(require.resolve('mqemitter-redis'));
+const requireFromPersistence = createRequire(require.resolve('aedes-persistence-redis'));
+
+type Listener = (packet: { topic: string; payload: Buffer }, done: () => void) => void;
+type RedisCtor = new (url: string, options: Record<string, unknown>) => RedisClient;
+
+interface Emitter {
+  emit(
+    packet: { topic: string; clientId?: string; brokerId?: string; brokerCounter?: number; [SHARED_PICKS]?: Record<string, string> },
+    done?: (error?: Error | null) => void,
+  ): void;
+  on(topic: string, listener: Listener, done?: () => void): unknown;
+  close(cb: () => void): void;
+  state: NodeJS.EventEmitter;
+}
+interface Persistence {
+  destroy(): Promise<void>;
+}
+
+/** What createBroker needs to run on a shared Redis instead of in memory. */
+export interface ClusterMessaging {
+  /** aedes `mq` option. */
+  readonly mq: unknown;
+  /** aedes `persistence` option. */
+  readonly persistence: unknown;
+  /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
+  readonly sharedGroups: RedisSharedGroups;
+  /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
+  attach(aedes: Aedes, target: TakeoverTarget): void;
+  /** Called for each new connection, before its CONNECT is handled. */
+  prepareClient(client: Client): void;
+  /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface RedisMessagingOptions {
+  url: string;
+  /** Cluster name (`cluster.name`). */
+  name: string;
+  nodeName: string;
+  sharedSubscriptionStrategy: SharedStrategy;
+  log: Logger;
+}
+
+/** aedes' listener that closes a client when another node registers the same id. */
+const NEW_CLIENTS = '$SYS/+/new/clients';
+/** aedes' heartbeat (`$SYS/<node>/heartbeat`) and birth topics, and its default heartbeat interval. */
+const HEARTBEATS = '$SYS/+/heartbeat';
+const BIRTHS = '$SYS/+/birth';
+const HEARTBEAT_MS = 60_000;
+/** How long a close may wait for Redis to say goodbye before the sockets are dropped. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+function connectionOptions(what: string): Record<string, unknown> {
+  return {
+    connectTimeout: 5000,
+    retryStrategy: (times: number) => Math.min(50 * times, 2000),
+    connectionName: `modmq-${what}`,
+  };
+}
+
+/** `modmq:{<name>}/`: the channel prefix. */
+export function channelPrefix(name: string): string {
+  return `modmq:{${name}}/`;
+}
+
+/** Redis glob metacharacters that cannot come from MQTT wildcards (`+`/`#` became `*`). */
+function escapeGlob(pattern: string): string {
+  return pattern.replace(/[[\]\\]/g, '\\$&');
+}
+
+/**
+ * Prefixes every channel of a pub/sub connection. Messages carry the MQTT topic inside their body,
+ * so nothing has to be stripped on the way back.
+ */
+function prefixChannels(conn: RedisClient, prefix: string): void {
+  const c = conn as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['publish', 'subscribe', 'unsubscribe'] as const) {
+    const original = c[name]!.bind(conn);
+    c[name] = (channel: unknown, ...rest: unknown[]) => original(prefix + String(channel), ...rest);
+  }
+  for (const name of ['psubscribe', 'punsubscribe'] as const) {
+    const original = c[name]!.bind(conn);
+    c[name] = (pattern: unknown, ...rest: unknown[]) => original(escapeGlob(prefix + String(pattern)), ...rest);
+  }
+}
+
+/** ioredis would print unhandled errors to stderr; log once per outage instead. */
+function watchErrors(conn: RedisClient, log: Logger, what: string): void {
+  let failing = false;
+  conn.on('error', (error: Error) => {
+    if (!failing) log.warn({ err: error, conn: what }, 'cluster Redis connection failed; retrying');
+    failing = true;
+  });
+  conn.on('ready', () => {
+    if (failing) log.info({ conn: what }, 'cluster Redis connection back');
+    failing = false;
+  });
+}
+
+export async function createRedisMessaging(options: RedisMessagingOptions): Promise<ClusterMessaging> {
+  const { url, name, log } = options;
+  const sharedGroups = new RedisSharedGroups({
+    cluster: redisClusterContext(url, name),
+    nodeName: options.nodeName,
+    strategy: options.sharedSubscriptionStrategy,
+    log,
+  });
+  try {
+    await sharedGroups.start();
+  } catch (error) {
+    await sharedGroups.close();
+    throw error;
+  }
+
+  const EmitterRedis = requireFromEmitter('ioredis') as { default?: RedisCtor } & RedisCtor;
+  const PersistenceRedis = requireFromPersistence('ioredis') as { default?: RedisCtor } & RedisCtor;
+  const EmitterConn: RedisCtor = EmitterRedis.default ?? EmitterRedis;
+  const PersistenceConn: RedisCtor = PersistenceRedis.default ?? PersistenceRedis;
+
+  const prefix = channelPrefix(name);
+  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true });
+  const pubConn = new EmitterConn(url, { ...connectionOptions('pub'), enableAutoPipelining: true });
+  prefixChannels(subConn, prefix);
+  prefixChannels(pubConn, prefix);
+  watchErrors(subConn, log, 'sub');
+  watchErrors(pubConn, log, 'pub');
+
+  const createEmitter = require('mqemitter-redis') as (opts: Record<string, unknown>) => Emitter;
+  const mq = createEmitter({ subConn, pubConn });
+  // mqemitter-redis re-emits connection errors here; an EventEmitter 'error' without a listener throws.
+  mq.state.on('error', () => undefined);
+
+  let takeover: Listener | undefined;
+  const on = mq.on.bind(mq);
+  // aedes closes a local client when another node announces the same id; ours also says why (0x8E)
+  // and keeps the session the other node now owns (see cluster-takeover.ts).
+  mq.on = (topic, listener, done) =>
+    on(topic, topic === NEW_CLIENTS ? (packet, cb) => (takeover === undefined ? cb() : takeover(packet, cb)) : listener, done);
+
+  // Members of a node silent for 3 heartbeat intervals (aedes' own rule for wills) are forgotten.
+  const liveness = new SharedGroupsLiveness(options.nodeName, sharedGroups, 3 * HEARTBEAT_MS);
+  for (const topic of [HEARTBEATS, BIRTHS]) {
+    mq.on(topic, (packet, cb) => {
+      liveness.heard(packet.payload.toString());
+      cb();
+    });
+  }
+  const sweep = setInterval(() => {
+    for (const node of liveness.sweep()) log.warn({ node }, 'node silent: its shared-subscription members are no longer picked');
+  }, HEARTBEAT_MS);
+  sweep.unref();
+
+  const emit = mq.emit.bind(mq);
+  type Routed = Parameters<Emitter['emit']>[0];
+  const order = new EmitOrder<Routed>((packet, done) => {
+    // The publishing node picks the shared-subscription members; the picks travel with the message.
+    const picks = sharedGroups.pickAll(packet.topic, packet.clientId);
+    if (picks !== undefined) packet[SHARED_PICKS] = picks;
+    emit(packet, done);
+  });
+  mq.emit = (packet, done) => order.send(packet, done);
+
+  const close = mq.close.bind(mq);
+  mq.close = (cb) => {
+    // QUIT waits for Redis; while it is down, drop the sockets instead of hanging a SIGTERM.
+    const timer = setTimeout(() => {
+      subConn.disconnect();
+      pubConn.disconnect();
+    }, CLOSE_TIMEOUT_MS);
+    timer.unref();
+    close(() => {
+      clearTimeout(timer);
+      cb();
+    });
+  };
+
+  const db = new PersistenceConn(url, { ...connectionOptions('sessions'), keyPrefix: `${clusterKeyPrefix(name)}aedes:` });
+  watchErrors(db, log, 'sessions');
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => Persistence;
+  const persistence = new AsyncRedisPersistence({ conn: db });
+
+  return {
+    mq,
+    persistence,
+    sharedGroups,
+    attach(aedes, target) {
+      order.track(aedes as unknown as Parameters<typeof order.track>[0]);
+      takeover = remoteSessionHandler(aedes, target) as Listener;
+      releaseOnConnack(aedes);
+    },
+    prepareClient: holdUntilConnack,
+    async close() {
+      clearInterval(sweep);
+      // aedes closes `mq` itself; this covers a broker that never started.
+      await new Promise<void>((resolve) => mq.close(resolve));
+      try {
+        await persistence.destroy();
+      } catch (error) {
+        log.debug({ err: error }, 'closing the session store');
+      }
+      db.disconnect();
+      await sharedGroups.close();
+    },
+  };
+}
