@@ -22,6 +22,7 @@ import { openClusterStore } from './cluster-store.js';
 import { redisClusterContext } from '../cluster/cluster-context.js';
 import { localClusterView, redisClusterView } from '../cluster/cluster-view.js';
 import { createRedisMessaging } from '../cluster/redis-messaging.js';
+import { DepartedMembers } from '../cluster/forget-departed-members.js';
 import { parseDurationMs } from '../broker/duration.js';
 import { startSysTopics } from '../broker/sys-topics.js';
 import { ensureInitialDocument } from './initial-document.js';
@@ -164,6 +165,21 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const apiPort = typeof address === 'object' && address !== null ? address.port : config.api.port;
     await view.start({ host: config.api.bind, port: apiPort }, listeners.map((l) => ({ name: l.name, kind: l.kind, host: l.host, port: l.port })));
     cleanup.push(() => view.stop());
+    if (messaging !== undefined) {
+      // Membership knows within a few heartbeats that a node left: stop picking its shared members.
+      const heartbeatMs = parseDurationMs(config.cluster?.heartbeat ?? '1s');
+      const departed = new DepartedMembers(config.node.name, messaging.sharedGroups, 5 * heartbeatMs);
+      const timer = setInterval(() => {
+        view
+          .nodes()
+          .then((nodes) => {
+            for (const node of departed.check(nodes)) log.warn({ node }, 'node left the cluster: its shared-subscription members are no longer picked');
+          })
+          .catch((error: unknown) => log.debug({ err: error }, 'membership check failed'));
+      }, heartbeatMs * 5);
+      timer.unref();
+      cleanup.push(async () => clearInterval(timer));
+    }
     return { name: config.node.name, listeners, api: { host: config.api.bind, port: apiPort }, stop };
   } catch (error) {
     await stop();
