@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { authBuiltinDb } from '../../src/modules/auth-builtin-db/index.js';
-import { randomUUID } from 'node:crypto';
-import { after, before } from 'node:test';
-import { redisClusterContext } from '../../src/cluster/cluster-context.js';
-import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
-import { runModuleContract, type ModuleContractSpec } from './module-contract.js';
+import { runModuleContract, runModuleContractOnRedis, type ModuleContractSpec } from './module-contract.js';
 
 const users = (password: string): Record<string, unknown> => ({ password_hash: 'sha256', users: [{ username: 'alice', password }] });
 
@@ -31,10 +27,4 @@ const spec: ModuleContractSpec = {
 
 runModuleContract(spec);
 
-// The same contract in cluster mode: users and rules on a real redis-server.
-let redis: RedisServer | undefined;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => redis?.stop());
-runModuleContract({ ...spec, label: ' on redis', cluster: () => redisClusterContext(redis!.url, randomUUID().slice(0, 8)) });
+runModuleContractOnRedis(spec);

@@ -9,11 +9,13 @@
  * disable -> stopped with hooks removed, enable -> running; remove -> every hook and handle freed.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
 import { ModmqError } from '../../src/errors.js';
-import type { ClusterContext } from '../../src/cluster/cluster-context.js';
+import { redisClusterContext, type ClusterContext } from '../../src/cluster/cluster-context.js';
 import type { ModuleType } from '../../src/modules/runtime/module-type.js';
 import type { SchemaCatalog } from '../../src/schema/catalog.js';
+import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 import { startHarness, type Harness } from './harness.js';
 
 type Config = Record<string, unknown>;
@@ -193,4 +195,17 @@ export function runModuleContract(spec: ModuleContractSpec): void {
       });
     }
   });
+}
+
+/**
+ * The same contract in cluster mode: the module keeps its shared state on a real redis-server
+ * (started once for the file), each run under a cluster name of its own.
+ */
+export function runModuleContractOnRedis(spec: ModuleContractSpec): void {
+  let redis: RedisServer | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => redis?.stop());
+  runModuleContract({ ...spec, label: ' on redis', cluster: () => redisClusterContext(redis!.url, randomUUID().slice(0, 8)) });
 }

@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
 import { retainer } from '../../src/modules/retainer/index.js';
-import { randomUUID } from 'node:crypto';
-import { after, before } from 'node:test';
-import { redisClusterContext } from '../../src/cluster/cluster-context.js';
-import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
-import { runModuleContract, type ModuleContractSpec } from './module-contract.js';
+import { runModuleContract, runModuleContractOnRedis, type ModuleContractSpec } from './module-contract.js';
 
 const base = { storage_type: 'ram', max_retained_messages: 0, max_payload_size: '1MB', expiry_interval: '0s', stop_publish_clear_msg: false };
 
@@ -25,10 +21,4 @@ const spec: ModuleContractSpec = {
 
 runModuleContract(spec);
 
-// The same contract in cluster mode (shared state on a real redis-server).
-let redis: RedisServer | undefined;
-before(async () => {
-  redis = await startRedis();
-});
-after(async () => redis?.stop());
-runModuleContract({ ...spec, label: ' on redis', cluster: () => redisClusterContext(redis!.url, randomUUID().slice(0, 8)) });
+runModuleContractOnRedis(spec);

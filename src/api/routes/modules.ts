@@ -7,7 +7,7 @@ import { API_PREFIX } from '../app.js';
 import { revealQuery, revealSecrets, setEtag, writeOptions } from '../request-helpers.js';
 import { redactRecord, restoreSecrets, secretPointersOf } from '../secrets.js';
 import { waitQuery, waitForApply } from './wait.js';
-import { moduleAcrossNodes } from '../../cluster/node-status.js';
+import { moduleAcrossNodes, pendingStatus } from '../../cluster/node-status.js';
 import { clusterNodesOf } from './nodes.js';
 
 const idParams = {
@@ -58,15 +58,7 @@ const moduleResult = {
 
 /** A node that has not reconciled a module yet reports it as starting (or disabled). */
 function statusFor(deps: ApiDeps, record: ModuleRecord): ModuleStatus {
-  const found = deps.status().modules.find((s) => s.id === record.id);
-  if (found) return found;
-  return {
-    id: record.id,
-    type: record.type,
-    state: record.enabled ? 'starting' : 'disabled',
-    servingRevision: null,
-    since: new Date().toISOString(),
-  };
+  return deps.status().modules.find((s) => s.id === record.id) ?? pendingStatus(record);
 }
 
 export function registerModuleRoutes(app: FastifyInstance, deps: ApiDeps): void {
