@@ -8,18 +8,24 @@
  *
  * Each message is processed once, by the node where it was published: aedes runs its publish steps
  * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every
- * node (the publisher's too) gets it back from Redis and only delivers it to its local subscribers.
+ * node gets it from Redis and only delivers it to its local subscribers. The publishing node
+ * delivers to its own subscribers directly and ignores its copy from Redis, so it keeps serving its
+ * clients while Redis is down (local-first-emitter.ts); clean sessions keep their state in memory
+ * and persistent ones are refused meanwhile (session-router.ts).
  */
 import { createRequire } from 'node:module';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Redis as RedisClient } from 'ioredis';
+import type { AuthHandlers } from '../broker/auth-pipeline.js';
 import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
 import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
 import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
 import { EmitOrder } from './emit-order.js';
 import { holdUntilConnack, releaseOnConnack } from './hold-until-connack.js';
+import { deliverLocallyFirst, resubscribeOnReady } from './local-first-emitter.js';
+import { refuseSessionsWhileDown, SessionRouter, type SessionStore } from './session-router.js';
 import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 
@@ -32,6 +38,7 @@ type Listener = (packet: { topic: string; payload: Buffer }, done: () => void) =
 type RedisCtor = new (url: string, options: Record<string, unknown>) => RedisClient;
 
 interface Emitter {
+  _emit(packet: Parameters<Emitter['emit']>[0], done?: (error?: Error | null) => void): void;
   emit(
     packet: { topic: string; clientId?: string; brokerId?: string; brokerCounter?: number; [SHARED_PICKS]?: Record<string, string> },
     done?: (error?: Error | null) => void,
@@ -39,9 +46,6 @@ interface Emitter {
   on(topic: string, listener: Listener, done?: () => void): unknown;
   close(cb: () => void): void;
   state: NodeJS.EventEmitter;
-}
-interface Persistence {
-  destroy(): Promise<void>;
 }
 
 /** What createBroker needs to run on a shared Redis instead of in memory. */
@@ -53,7 +57,9 @@ export interface ClusterMessaging {
   /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
   readonly sharedGroups: RedisSharedGroups;
   /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
-  attach(aedes: Aedes, target: TakeoverTarget): void;
+  attach(aedes: Aedes, target: TakeoverTarget & { countDropped?: () => void }): void;
+  /** Wraps aedes' authenticate: refuses sessions that need Redis while it is down. */
+  guardAuthenticate(authenticate: AuthHandlers['authenticate']): AuthHandlers['authenticate'];
   /** Called for each new connection, before its CONNECT is handled. */
   prepareClient(client: Client): void;
   /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
@@ -83,7 +89,28 @@ function connectionOptions(what: string): Record<string, unknown> {
     connectTimeout: 5000,
     retryStrategy: (times: number) => Math.min(50 * times, 2000),
     connectionName: `modmq-${what}`,
+    // While Redis is down commands fail at once instead of piling up until it is back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
   };
+}
+
+/** Resolves once CONN can take commands (it has no offline queue). */
+function untilReady(conn: RedisClient): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => conn.once('ready', () => resolve()));
+}
+
+/** QUIT fails at once while Redis is down (no offline queue): then just drop the socket. */
+function quitOrDrop(conn: RedisClient): void {
+  const quit = conn.quit.bind(conn);
+  (conn as { quit: () => Promise<'OK'> }).quit = () =>
+    conn.status === 'ready'
+      ? quit().catch(() => {
+          conn.disconnect();
+          return 'OK' as const;
+        })
+      : (conn.disconnect(), Promise.resolve('OK' as const));
 }
 
 /** `modmq:{<name>}/`: the channel prefix. */
@@ -146,10 +173,13 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   const PersistenceConn: RedisCtor = PersistenceRedis.default ?? PersistenceRedis;
 
   const prefix = channelPrefix(name);
-  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true });
+  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true, autoResubscribe: false });
   const pubConn = new EmitterConn(url, { ...connectionOptions('pub'), enableAutoPipelining: true });
   prefixChannels(subConn, prefix);
   prefixChannels(pubConn, prefix);
+  resubscribeOnReady(subConn, log);
+  quitOrDrop(subConn);
+  quitOrDrop(pubConn);
   watchErrors(subConn, log, 'sub');
   watchErrors(pubConn, log, 'pub');
 
@@ -178,7 +208,8 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   }, HEARTBEAT_MS);
   sweep.unref();
 
-  const emit = mq.emit.bind(mq);
+  let countDropped: (() => void) | undefined;
+  const emit = deliverLocallyFirst(mq, pubConn, { log, onRemoteDrop: () => countDropped?.() });
   type Routed = Parameters<Emitter['emit']>[0];
   const order = new EmitOrder<Routed>((packet, done) => {
     // The publishing node picks the shared-subscription members; the picks travel with the message.
@@ -204,8 +235,11 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
 
   const db = new PersistenceConn(url, { ...connectionOptions('sessions'), keyPrefix: `${clusterKeyPrefix(name)}aedes:` });
   watchErrors(db, log, 'sessions');
-  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => Persistence;
-  const persistence = new AsyncRedisPersistence({ conn: db });
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => SessionStore;
+  const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => SessionStore;
+  const redisUp = (): boolean => db.status === 'ready';
+  const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp);
+  await Promise.all([untilReady(subConn), untilReady(pubConn), untilReady(db)]);
 
   return {
     mq,
@@ -213,10 +247,12 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     sharedGroups,
     attach(aedes, target) {
       order.track(aedes as unknown as Parameters<typeof order.track>[0]);
+      countDropped = target.countDropped;
       takeover = remoteSessionHandler(aedes, target) as Listener;
       releaseOnConnack(aedes);
     },
     prepareClient: holdUntilConnack,
+    guardAuthenticate: (authenticate) => refuseSessionsWhileDown(redisUp, authenticate),
     async close() {
       clearInterval(sweep);
       // aedes closes `mq` itself; this covers a broker that never started.
