@@ -213,7 +213,8 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   type Routed = Parameters<Emitter['emit']>[0];
   const order = new EmitOrder<Routed>((packet, done) => {
     // The publishing node picks the shared-subscription members; the picks travel with the message.
-    const picks = sharedGroups.pickAll(packet.topic, packet.clientId);
+    // While Redis is down only this node's members can get it.
+    const picks = sharedGroups.pickAll(packet.topic, packet.clientId, pubConn.status !== 'ready');
     if (picks !== undefined) packet[SHARED_PICKS] = picks;
     emit(packet, done);
   });
