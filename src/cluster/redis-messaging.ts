@@ -239,7 +239,13 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => SessionStore;
   const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => SessionStore;
   const redisUp = (): boolean => db.status === 'ready';
-  const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp);
+  // After an outage, wait for a heartbeat round before sweeping the wills of silent nodes.
+  let sessionsBackAt = Date.now();
+  db.on('ready', () => {
+    sessionsBackAt = Date.now();
+  });
+  const willSweepSafe = (): boolean => redisUp() && Date.now() - sessionsBackAt > 1.5 * HEARTBEAT_MS;
+  const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp, willSweepSafe);
   await Promise.all([untilReady(subConn), untilReady(pubConn), untilReady(db)]);
 
   return {

@@ -42,6 +42,11 @@ export class SessionRouter {
     private readonly memory: SessionStore,
     /** Whether the Redis connection can take commands right now. */
     readonly redisUp: () => boolean,
+    /**
+     * Whether the other nodes' heartbeats could have been heard (Redis up long enough): before
+     * that, aedes' will sweep would take live nodes for dead ones and publish their clients' wills.
+     */
+    private readonly willSweepSafe: () => boolean = redisUp,
   ) {}
 
   async setup(broker: unknown): Promise<void> {
@@ -143,7 +148,7 @@ export class SessionRouter {
     return this.soft(() => this.redis.delWill(client), undefined);
   }
   streamWill(brokers: Any): Readable {
-    return this.redisUp() ? this.redis.streamWill(brokers) : Readable.from([]);
+    return this.willSweepSafe() ? this.redis.streamWill(brokers) : Readable.from([]);
   }
   getClientList(topic: string): Readable {
     return this.redisUp() ? this.redis.getClientList(topic) : Readable.from([]);
