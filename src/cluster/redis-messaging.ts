@@ -95,6 +95,22 @@ function connectionOptions(what: string): Record<string, unknown> {
   };
 }
 
+/**
+ * aedes-persistence-redis sends these without awaiting them; Redis dropping mid-command would make
+ * that an unhandled rejection, which ends the process. Callers that await still see the error.
+ */
+function markHandled(conn: RedisClient, commands: string[]): void {
+  const c = conn as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of commands) {
+    const original = c[name]!.bind(conn);
+    c[name] = (...args: unknown[]) => {
+      const sent = original(...args);
+      sent.catch(() => undefined);
+      return sent;
+    };
+  }
+}
+
 /** Resolves once CONN can take commands (it has no offline queue). */
 function untilReady(conn: RedisClient): Promise<void> {
   if (conn.status === 'ready') return Promise.resolve();
@@ -236,6 +252,7 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
 
   const db = new PersistenceConn(url, { ...connectionOptions('sessions'), keyPrefix: `${clusterKeyPrefix(name)}aedes:` });
   watchErrors(db, log, 'sessions');
+  markHandled(db, ['lrem', 'rpush']);
   const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => SessionStore;
   const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => SessionStore;
   const redisUp = (): boolean => db.status === 'ready';

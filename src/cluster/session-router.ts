@@ -87,10 +87,10 @@ export class SessionRouter {
 
   // Subscriptions (aedes stores them for persistent sessions only).
   addSubscriptions(client: Session, subs: Any): Promise<Any> {
-    return this.forSession(client)?.addSubscriptions(client, subs) ?? this.soft(() => this.redis.addSubscriptions(client, subs), client);
+    return this.forSession(client)?.addSubscriptions(client, subs) ?? this.soft(() => this.redis.addSubscriptions(client, subs), undefined);
   }
   removeSubscriptions(client: Session, subs: Any): Promise<Any> {
-    return this.forSession(client)?.removeSubscriptions(client, subs) ?? this.soft(() => this.redis.removeSubscriptions(client, subs), client);
+    return this.forSession(client)?.removeSubscriptions(client, subs) ?? this.soft(() => this.redis.removeSubscriptions(client, subs), undefined);
   }
   subscriptionsByClient(client: Session): Promise<Any[]> {
     return this.soft(() => this.redis.subscriptionsByClient(client), []);
@@ -106,7 +106,7 @@ export class SessionRouter {
     const memory = this.forSession(client);
     if (memory !== undefined) await memory.cleanSubscriptions(client);
     // A clean start also ends an earlier persistent session of this id kept in Redis.
-    return this.soft(() => this.redis.cleanSubscriptions(client), client);
+    return this.soft(() => this.redis.cleanSubscriptions(client), undefined);
   }
 
   // Offline queues and in-flight QoS 1/2 messages.
@@ -117,7 +117,7 @@ export class SessionRouter {
     return this.soft(() => this.redis.outgoingEnqueueCombi(subs, packet), undefined);
   }
   outgoingUpdate(client: Session, packet: Any): Promise<Any> {
-    return this.forSession(client)?.outgoingUpdate(client, packet) ?? this.soft(() => this.redis.outgoingUpdate(client, packet), packet);
+    return this.forSession(client)?.outgoingUpdate(client, packet) ?? this.soft(() => this.redis.outgoingUpdate(client, packet), undefined);
   }
   outgoingClearMessageId(client: Session, packet: Any): Promise<Any> {
     return this.forSession(client)?.outgoingClearMessageId(client, packet) ?? this.soft(() => this.redis.outgoingClearMessageId(client, packet), undefined);
@@ -139,13 +139,13 @@ export class SessionRouter {
 
   // Wills: in Redis for the will sweep of the other nodes (see the file comment).
   putWill(client: Session, packet: Any): Promise<Any> {
-    return this.soft(() => this.redis.putWill(client, packet), client);
+    return this.soft(() => this.redis.putWill(client, packet), undefined);
   }
   getWill(client: Session): Promise<Any> {
-    return this.soft(() => this.redis.getWill(client), undefined);
+    return this.soft(() => this.redis.getWill(client), null);
   }
   delWill(client: Session): Promise<Any> {
-    return this.soft(() => this.redis.delWill(client), undefined);
+    return this.soft(() => this.redis.delWill(client), null);
   }
   streamWill(brokers: Any): Readable {
     return this.willSweepSafe() ? this.redis.streamWill(brokers) : Readable.from([]);

@@ -58,6 +58,10 @@ describe('Redis outage', () => {
     await sub.subscribeAsync('o/#', { qos: 2 });
     const local = collect(sub);
     const pub = await a.connect({ clientId: 'o-pub', protocolVersion: 5 });
+    // A persistent session connected before the outage keeps getting messages (not storing them).
+    const durable = await a.connect({ clientId: 'o-durable', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 60 } });
+    await durable.subscribeAsync('o/#', { qos: 1 });
+    const durableGot = collect(durable);
     const remoteSub = await b.connect({ clientId: 'o-remote', protocolVersion: 5 });
     await remoteSub.subscribeAsync('o/#', { qos: 1 });
     const remote = collect(remoteSub);
@@ -66,10 +70,13 @@ describe('Redis outage', () => {
     await cluster.redis.halt();
     const droppedBefore = await droppedOn(a);
     local.length = 0;
+    durableGot.length = 0;
     for (const qos of [0, 1, 2] as const) await pub.publishAsync(`o/q${qos}`, `down-${qos}`, { qos });
     await waitFor('three messages on the same node', async () => (local.length >= 3 ? true : undefined));
     // Once each, in order: the node does not route its own messages through Redis.
     assert.deepEqual(local, ['down-0', 'down-1', 'down-2']);
+    await waitFor('three messages for the persistent session', async () => (durableGot.length >= 3 ? true : undefined));
+    assert.deepEqual(durableGot, ['down-0', 'down-1', 'down-2']);
     assert.ok((await droppedOn(a)) > droppedBefore, 'messages other nodes could not get are counted as dropped');
 
     // Sessions that outlive the connection need Redis: refused at once with "server unavailable".
@@ -95,6 +102,6 @@ describe('Redis outage', () => {
 
     const persistent = await a.connect({ clientId: 'o-v5-persistent', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 60 } });
     await persistent.endAsync();
-    await Promise.all([sub.endAsync(), pub.endAsync(), remoteSub.endAsync()]);
+    await Promise.all([sub.endAsync(), pub.endAsync(), remoteSub.endAsync(), durable.endAsync()]);
   });
 });
