@@ -83,6 +83,8 @@ const BIRTHS = '$SYS/+/birth';
 const HEARTBEAT_MS = 60_000;
 /** How long a close may wait for Redis to say goodbye before the sockets are dropped. */
 const CLOSE_TIMEOUT_MS = 2000;
+/** How long a starting node waits for its Redis connections. */
+const READY_TIMEOUT_MS = 10_000;
 
 function connectionOptions(what: string): Record<string, unknown> {
   return {
@@ -111,10 +113,16 @@ function markHandled(conn: RedisClient, commands: string[]): void {
   }
 }
 
-/** Resolves once CONN can take commands (it has no offline queue). */
-function untilReady(conn: RedisClient): Promise<void> {
+/** Resolves once CONN can take commands (it has no offline queue); fails after READY_TIMEOUT_MS. */
+function untilReady(conn: RedisClient, what: string): Promise<void> {
   if (conn.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => conn.once('ready', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cluster Redis: the ${what} connection is not ready`)), READY_TIMEOUT_MS);
+    conn.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** QUIT fails at once while Redis is down (no offline queue): then just drop the socket. */
@@ -263,7 +271,13 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   });
   const willSweepSafe = (): boolean => redisUp() && Date.now() - sessionsBackAt > 1.5 * HEARTBEAT_MS;
   const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp, willSweepSafe);
-  await Promise.all([untilReady(subConn), untilReady(pubConn), untilReady(db)]);
+  try {
+    await Promise.all([untilReady(subConn, 'sub'), untilReady(pubConn, 'pub'), untilReady(db, 'sessions')]);
+  } catch (error) {
+    for (const conn of [subConn, pubConn, db]) conn.disconnect();
+    await sharedGroups.close();
+    throw error;
+  }
 
   return {
     mq,
