@@ -76,7 +76,7 @@ export class BrokerMetrics {
     };
     qosCounter('modmq_messages_received_total', 'PUBLISH packets received from clients', this.received);
     qosCounter('modmq_messages_sent_total', 'PUBLISH packets sent to clients', this.sent);
-    this.dropped = new Counter({ name: 'modmq_messages_dropped_total', help: 'Messages dropped (ACL deny)', registers });
+    this.dropped = new Counter({ name: 'modmq_messages_dropped_total', help: 'Messages dropped (ACL deny; in a cluster, not sent to the other nodes while Redis is down)', registers });
     new Counter({
       name: 'modmq_bytes_received_total',
       help: 'Bytes read from client sockets',

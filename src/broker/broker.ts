@@ -125,7 +125,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
     ...aedesLimitOptions(limits),
     ...(messaging !== undefined ? { mq: messaging.mq as never, persistence: messaging.persistence as never } : {}),
     preConnect: auth.preConnect,
-    authenticate: auth.authenticate,
+    authenticate: messaging?.guardAuthenticate(auth.authenticate) ?? auth.authenticate,
     authorizePublish: acl.authorizePublish,
     authorizeSubscribe: acl.authorizeSubscribe,
     // Called once per delivery about to be written: the cheapest place to count sent messages.
@@ -145,7 +145,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
   wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
-  messaging?.attach(broker, { log });
+  messaging?.attach(broker, { log, countDropped: () => metrics.dropped.inc() });
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
   bridgeRetained(broker, ctx);

@@ -8,18 +8,24 @@
  *
  * Each message is processed once, by the node where it was published: aedes runs its publish steps
  * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every
- * node (the publisher's too) gets it back from Redis and only delivers it to its local subscribers.
+ * node gets it from Redis and only delivers it to its local subscribers. The publishing node
+ * delivers to its own subscribers directly and ignores its copy from Redis, so it keeps serving its
+ * clients while Redis is down (local-first-emitter.ts); clean sessions keep their state in memory
+ * and persistent ones are refused meanwhile (session-router.ts).
  */
 import { createRequire } from 'node:module';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Redis as RedisClient } from 'ioredis';
+import type { AuthHandlers } from '../broker/auth-pipeline.js';
 import { SHARED_PICKS } from '../broker/shared-subscriptions.js';
 import type { SharedStrategy } from '../broker/shared-subscriptions-groups.js';
 import { clusterKeyPrefix, redisClusterContext } from './cluster-context.js';
 import { remoteSessionHandler, type TakeoverTarget } from './cluster-takeover.js';
 import { EmitOrder } from './emit-order.js';
 import { holdUntilConnack, releaseOnConnack } from './hold-until-connack.js';
+import { deliverLocallyFirst, resubscribeOnReady } from './local-first-emitter.js';
+import { refuseSessionsWhileDown, SessionRouter, type SessionStore } from './session-router.js';
 import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 
@@ -32,6 +38,7 @@ type Listener = (packet: { topic: string; payload: Buffer }, done: () => void) =
 type RedisCtor = new (url: string, options: Record<string, unknown>) => RedisClient;
 
 interface Emitter {
+  _emit(packet: Parameters<Emitter['emit']>[0], done?: (error?: Error | null) => void): void;
   emit(
     packet: { topic: string; clientId?: string; brokerId?: string; brokerCounter?: number; [SHARED_PICKS]?: Record<string, string> },
     done?: (error?: Error | null) => void,
@@ -39,9 +46,6 @@ interface Emitter {
   on(topic: string, listener: Listener, done?: () => void): unknown;
   close(cb: () => void): void;
   state: NodeJS.EventEmitter;
-}
-interface Persistence {
-  destroy(): Promise<void>;
 }
 
 /** What createBroker needs to run on a shared Redis instead of in memory. */
@@ -53,7 +57,9 @@ export interface ClusterMessaging {
   /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
   readonly sharedGroups: RedisSharedGroups;
   /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
-  attach(aedes: Aedes, target: TakeoverTarget): void;
+  attach(aedes: Aedes, target: TakeoverTarget & { countDropped?: () => void }): void;
+  /** Wraps aedes' authenticate: refuses sessions that need Redis while it is down. */
+  guardAuthenticate(authenticate: AuthHandlers['authenticate']): AuthHandlers['authenticate'];
   /** Called for each new connection, before its CONNECT is handled. */
   prepareClient(client: Client): void;
   /** After aedes closed (or failed to start): frees every Redis connection. Idempotent. */
@@ -77,13 +83,58 @@ const BIRTHS = '$SYS/+/birth';
 const HEARTBEAT_MS = 60_000;
 /** How long a close may wait for Redis to say goodbye before the sockets are dropped. */
 const CLOSE_TIMEOUT_MS = 2000;
+/** How long a starting node waits for its Redis connections. */
+const READY_TIMEOUT_MS = 10_000;
 
 function connectionOptions(what: string): Record<string, unknown> {
   return {
     connectTimeout: 5000,
     retryStrategy: (times: number) => Math.min(50 * times, 2000),
     connectionName: `modmq-${what}`,
+    // While Redis is down commands fail at once instead of piling up until it is back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
   };
+}
+
+/**
+ * aedes-persistence-redis sends these without awaiting them; Redis dropping mid-command would make
+ * that an unhandled rejection, which ends the process. Callers that await still see the error.
+ */
+function markHandled(conn: RedisClient, commands: string[]): void {
+  const c = conn as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of commands) {
+    const original = c[name]!.bind(conn);
+    c[name] = (...args: unknown[]) => {
+      const sent = original(...args);
+      sent.catch(() => undefined);
+      return sent;
+    };
+  }
+}
+
+/** Resolves once CONN can take commands (it has no offline queue); fails after READY_TIMEOUT_MS. */
+function untilReady(conn: RedisClient, what: string): Promise<void> {
+  if (conn.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`cluster Redis: the ${what} connection is not ready`)), READY_TIMEOUT_MS);
+    conn.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** QUIT fails at once while Redis is down (no offline queue): then just drop the socket. */
+function quitOrDrop(conn: RedisClient): void {
+  const quit = conn.quit.bind(conn);
+  (conn as { quit: () => Promise<'OK'> }).quit = () =>
+    conn.status === 'ready'
+      ? quit().catch(() => {
+          conn.disconnect();
+          return 'OK' as const;
+        })
+      : (conn.disconnect(), Promise.resolve('OK' as const));
 }
 
 /** `modmq:{<name>}/`: the channel prefix. */
@@ -146,10 +197,13 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   const PersistenceConn: RedisCtor = PersistenceRedis.default ?? PersistenceRedis;
 
   const prefix = channelPrefix(name);
-  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true });
+  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true, autoResubscribe: false });
   const pubConn = new EmitterConn(url, { ...connectionOptions('pub'), enableAutoPipelining: true });
   prefixChannels(subConn, prefix);
   prefixChannels(pubConn, prefix);
+  resubscribeOnReady(subConn, log);
+  quitOrDrop(subConn);
+  quitOrDrop(pubConn);
   watchErrors(subConn, log, 'sub');
   watchErrors(pubConn, log, 'pub');
 
@@ -178,11 +232,13 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   }, HEARTBEAT_MS);
   sweep.unref();
 
-  const emit = mq.emit.bind(mq);
+  let countDropped: (() => void) | undefined;
+  const emit = deliverLocallyFirst(mq, pubConn, { log, onRemoteDrop: () => countDropped?.() });
   type Routed = Parameters<Emitter['emit']>[0];
   const order = new EmitOrder<Routed>((packet, done) => {
     // The publishing node picks the shared-subscription members; the picks travel with the message.
-    const picks = sharedGroups.pickAll(packet.topic, packet.clientId);
+    // While Redis is down only this node's members can get it.
+    const picks = sharedGroups.pickAll(packet.topic, packet.clientId, pubConn.status !== 'ready');
     if (picks !== undefined) packet[SHARED_PICKS] = picks;
     emit(packet, done);
   });
@@ -204,8 +260,24 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
 
   const db = new PersistenceConn(url, { ...connectionOptions('sessions'), keyPrefix: `${clusterKeyPrefix(name)}aedes:` });
   watchErrors(db, log, 'sessions');
-  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => Persistence;
-  const persistence = new AsyncRedisPersistence({ conn: db });
+  markHandled(db, ['lrem', 'rpush']);
+  const AsyncRedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => SessionStore;
+  const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as new () => SessionStore;
+  const redisUp = (): boolean => db.status === 'ready';
+  // After an outage, wait for a heartbeat round before sweeping the wills of silent nodes.
+  let sessionsBackAt = Date.now();
+  db.on('ready', () => {
+    sessionsBackAt = Date.now();
+  });
+  const willSweepSafe = (): boolean => redisUp() && Date.now() - sessionsBackAt > 1.5 * HEARTBEAT_MS;
+  const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp, willSweepSafe);
+  try {
+    await Promise.all([untilReady(subConn, 'sub'), untilReady(pubConn, 'pub'), untilReady(db, 'sessions')]);
+  } catch (error) {
+    for (const conn of [subConn, pubConn, db]) conn.disconnect();
+    await sharedGroups.close();
+    throw error;
+  }
 
   return {
     mq,
@@ -213,10 +285,12 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     sharedGroups,
     attach(aedes, target) {
       order.track(aedes as unknown as Parameters<typeof order.track>[0]);
+      countDropped = target.countDropped;
       takeover = remoteSessionHandler(aedes, target) as Listener;
       releaseOnConnack(aedes);
     },
     prepareClient: holdUntilConnack,
+    guardAuthenticate: (authenticate) => refuseSessionsWhileDown(redisUp, authenticate),
     async close() {
       clearInterval(sweep);
       // aedes closes `mq` itself; this covers a broker that never started.

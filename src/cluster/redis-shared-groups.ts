@@ -61,6 +61,20 @@ export class RedisSharedGroups implements SharedGroups {
     this.commands = options.cluster.connect();
     this.events = options.cluster.connect();
     for (const conn of [this.commands, this.events]) conn.on('error', (error: Error) => options.log.debug({ err: error }, 'shared groups: Redis error'));
+    // Redis may come back empty (restart without persistence): list this node's members again.
+    let connected = false;
+    this.commands.on('ready', () => {
+      if (connected) this.announceOwn();
+      connected = true;
+    });
+  }
+
+  private announceOwn(): void {
+    for (const [key, node] of this.hosts) {
+      if (node !== this.options.nodeName) continue;
+      const at = key.indexOf(SEP);
+      this.announce('add', key.slice(0, at), key.slice(at + 1));
+    }
   }
 
   /** Subscribes to membership events, then loads the membership; clears this node's leftovers. */
@@ -120,16 +134,35 @@ export class RedisSharedGroups implements SharedGroups {
     return members.length === 0 ? undefined : members[hashString(message.topic) % members.length];
   }
 
-  /** On the publishing node: one member per group whose filter matches, by the node's strategy. */
-  pickAll(topic: string, publisher: string | undefined): SharedPicks | undefined {
+  /**
+   * On the publishing node: one member per group whose filter matches, by the node's strategy.
+   * HERE_ONLY (Redis is down: other nodes cannot be reached) picks among this node's members.
+   */
+  pickAll(topic: string, publisher: string | undefined, hereOnly = false): SharedPicks | undefined {
     if (this.filters.size === 0) return undefined;
     let picks: SharedPicks | undefined;
     for (const [groupKey, filter] of this.filters) {
       if (!matchTopic(filter, topic)) continue;
-      const member = this.view.pick(groupKey, { topic, publisher });
+      const member = hereOnly ? this.pickHere(groupKey, topic, publisher) : this.view.pick(groupKey, { topic, publisher });
       if (member !== undefined) (picks ??= {})[groupKey] = member;
     }
     return picks;
+  }
+
+  private hostedHere(groupKey: string, memberId: string): boolean {
+    return this.hosts.get(groupKey + SEP + memberId) === this.options.nodeName;
+  }
+
+  /** The strategy's pick if it is a member of this node (round robin moves on), else one by topic hash. */
+  private pickHere(groupKey: string, topic: string, publisher: string | undefined): string | undefined {
+    const members = this.view.members(groupKey);
+    for (let i = 0; i < members.length; i++) {
+      const member = this.view.pick(groupKey, { topic, publisher });
+      if (member === undefined) return undefined;
+      if (this.hostedHere(groupKey, member)) return member;
+    }
+    const here = members.filter((m) => this.hostedHere(groupKey, m));
+    return here.length === 0 ? undefined : here[hashString(topic) % here.length];
   }
 
   /** Nodes hosting the members this node knows of. */

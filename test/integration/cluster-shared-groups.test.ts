@@ -91,3 +91,38 @@ test('forgetNode drops every member of a node known to be gone', async () => {
   assert.deepEqual([n2.members('$share/g/f'), n2.members('$share/h/f')], [[], []]);
   assert.equal(n2.pickAll('f', undefined), undefined);
 });
+
+test('while Redis is down the publishing node picks only its own members', async () => {
+  const name = `sg-${++clusterCount}`;
+  const [n1, n2] = [await node('n1', name), await node('n2', name)];
+  n1.add('$share/g/d/#', 'here');
+  n2.add('$share/g/d/#', 'there-1');
+  n2.add('$share/g/d/#', 'there-2');
+  n2.add('$share/o/d/#', 'only-there');
+  await until('n1 to know every member', () => n1.members('$share/g/d/#').length === 3 && n1.members('$share/o/d/#').length === 1);
+  const downPicks = Array.from({ length: 6 }, () => n1.pickAll('d/x', 'p', true));
+  assert.deepEqual(new Set(downPicks.map((p) => p?.['$share/g/d/#'])), new Set(['here']));
+  assert.ok(downPicks.every((p) => p?.['$share/o/d/#'] === undefined), 'a group with no member here gets no pick');
+  const n2Picks = Array.from({ length: 6 }, () => n2.pickAll('d/x', 'p', true)?.['$share/g/d/#']);
+  assert.deepEqual(new Set(n2Picks), new Set(['there-1', 'there-2']), 'round robin among the members here');
+});
+
+test('members are listed in Redis again after it restarts empty', async () => {
+  const name = `sg-${++clusterCount}`;
+  const n1 = await node('n1', name);
+  n1.add('$share/g/back', 'survivor');
+  await redis.restart();
+  const probe = redisClusterContext(redis.url, name).connect();
+  try {
+    for (let i = 0; i < 600; i++) {
+      const listed = await probe.hgetall(`modmq:{${name}}:shared`).catch(() => ({}));
+      if (Object.keys(listed).length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    probe.disconnect();
+  }
+  // A node starting now loads the membership from Redis.
+  const members = (await node('late', name)).members('$share/g/back');
+  assert.deepEqual(members, ['survivor']);
+});
