@@ -147,7 +147,8 @@ describe('MQTT 5 flow control (Receive Maximum)', () => {
   });
 
   test('mosquitto_sub -V mqttv5 with receive-maximum 1 gets every QoS 1 message in order', async () => {
-    const ready = subscribed(h, 'mosq-fc');
+    // The watcher listens before mosquitto_sub starts, so its subscription cannot be missed.
+    const { ready } = await watchSubscription(h, 'mosq-fc');
     const run = runMosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-q', '1', '-i', 'mosq-fc',
       '-D', 'connect', 'receive-maximum', '1', '-t', 'fc/mosq', '-C', '10',
@@ -243,12 +244,14 @@ function generate5(packet: Record<string, unknown>): Buffer {
 }
 
 /** Resolves once aedes announces the client's SUBSCRIBE on $SYS (the subscription is live then). */
-async function subscribed(h: Harness, clientId: string): Promise<void> {
+/** Once this resolves a watcher listens; `ready` settles when CLIENT ID has subscribed. */
+async function watchSubscription(h: Harness, clientId: string): Promise<{ ready: Promise<void> }> {
   const watcher = await h.connect({ protocolVersion: 5 });
-  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-  return new Promise((resolve) => {
+  const ready = new Promise<void>((resolve) => {
     watcher.on('message', (_topic, payload) => {
       if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === clientId) resolve();
     });
   });
+  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
+  return { ready };
 }
