@@ -80,3 +80,19 @@ export function mosquitto(command: 'mosquitto_pub' | 'mosquitto_sub', args: stri
   });
   return { done, kill: () => child.kill() };
 }
+
+/**
+ * Once this resolves a watcher listens on aedes' `$SYS/+/new/subscribes`; `ready` settles when
+ * CLIENT ID has subscribed (its subscription is live then). Start the subscriber only after this
+ * resolves, or its announcement can be missed.
+ */
+export async function watchSubscription(h: Harness, clientId: string): Promise<{ ready: Promise<void> }> {
+  const watcher = await h.connect({ protocolVersion: 5 });
+  const ready = new Promise<void>((resolve) => {
+    watcher.on('message', (_topic, payload) => {
+      if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === clientId) resolve();
+    });
+  });
+  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
+  return { ready };
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
+import { watchSubscription } from '../helpers/mqtt5.js';
 import { rawConnect, runMosquitto } from '../helpers/mqtt5-raw.js';
 
 async function connackOf(h: Harness, options: Parameters<Harness['open']>[0] = {}): Promise<Record<string, unknown>> {
@@ -87,13 +88,7 @@ describe('MQTT 5 CONNACK advertises what the broker supports', () => {
   test('mosquitto_sub -V mqttv5 on $share gets the message', async () => {
     const h = await startHarness();
     try {
-      const watcher = await h.connect({ protocolVersion: 5 });
-      await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-      const subscribed = new Promise<void>((resolve) =>
-        watcher.on('message', (_t, payload) => {
-          if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === 'mosq-share') resolve();
-        }),
-      );
+      const { ready: subscribed } = await watchSubscription(h, 'mosq-share');
       const run = runMosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-i', 'mosq-share', '-t', '$share/g/ca/mosq', '-C', '1']);
       await subscribed;
       await h.broker.api.publish({ topic: 'ca/mosq', payload: 'shared hello', qos: 0 });

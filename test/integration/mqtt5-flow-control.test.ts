@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import mqttPacket from 'mqtt-packet';
 import { after, before, describe, test } from 'node:test';
 import { type Harness, nextMessages, startHarness, waitFor } from '../helpers/mqtt-harness.js';
+import { watchSubscription } from '../helpers/mqtt5.js';
 import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
 import type { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 
@@ -244,14 +245,3 @@ function generate5(packet: Record<string, unknown>): Buffer {
 }
 
 /** Resolves once aedes announces the client's SUBSCRIBE on $SYS (the subscription is live then). */
-/** Once this resolves a watcher listens; `ready` settles when CLIENT ID has subscribed. */
-async function watchSubscription(h: Harness, clientId: string): Promise<{ ready: Promise<void> }> {
-  const watcher = await h.connect({ protocolVersion: 5 });
-  const ready = new Promise<void>((resolve) => {
-    watcher.on('message', (_topic, payload) => {
-      if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === clientId) resolve();
-    });
-  });
-  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-  return { ready };
-}

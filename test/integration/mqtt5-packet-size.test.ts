@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
+import { watchSubscription } from '../helpers/mqtt5.js';
 import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
 
 const LIMIT = 4096;
@@ -63,13 +64,7 @@ describe('MQTT 5 Maximum Packet Size', () => {
   });
 
   test('mosquitto_sub -V mqttv5 with maximum-packet-size 200 skips the large message', async () => {
-    const watcher = await h.connect({ protocolVersion: 5 });
-    await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-    const subscribed = new Promise<void>((resolve) =>
-      watcher.on('message', (_t, payload) => {
-        if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === 'mosq-ps') resolve();
-      }),
-    );
+    const { ready: subscribed } = await watchSubscription(h, 'mosq-ps');
     const run = runMosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-q', '1', '-i', 'mosq-ps',
       '-D', 'connect', 'maximum-packet-size', '200', '-t', 'ps/mosq', '-C', '1',

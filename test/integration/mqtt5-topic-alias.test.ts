@@ -4,6 +4,7 @@ import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
+import { watchSubscription } from '../helpers/mqtt5.js';
 import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
 
 /** Topic and alias of every PUBLISH the client receives, as on the wire (before MQTT.js resolves it). */
@@ -13,18 +14,6 @@ function wirePublishes(client: MqttClient): Array<{ topic: string; alias: number
     if (packet.cmd === 'publish') seen.push({ topic: packet.topic, alias: packet.properties?.topicAlias });
   });
   return seen;
-}
-
-/** Resolves once aedes announces the client's SUBSCRIBE on $SYS (the subscription is live then). */
-async function subscribedOn(h: Harness, clientId: string): Promise<{ ready: Promise<void> }> {
-  const watcher = await h.connect({ protocolVersion: 5 });
-  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-  const ready = new Promise<void>((resolve) =>
-    watcher.on('message', (_t, payload) => {
-      if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === clientId) resolve();
-    }),
-  );
-  return { ready };
 }
 
 describe('MQTT 5 Topic Alias', () => {
@@ -147,7 +136,7 @@ describe('MQTT 5 Topic Alias', () => {
   // mosquitto_sub is not given topic-alias-maximum: libmosquitto 2.0.11 cannot resolve an alias it
   // receives (eclipse-mosquitto/mosquitto#1468), so it must not ask for them; it gets full topics.
   test('mosquitto_pub -V mqttv5 with a topic alias reaches mosquitto_sub with the full topic', async () => {
-    const subscribed = await subscribedOn(h, 'mosq-ta');
+    const subscribed = await watchSubscription(h, 'mosq-ta');
     const run = runMosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-i', 'mosq-ta', '-v', '-t', 'ta/mosq/#', '-C', '3',
     ]);
