@@ -26,6 +26,7 @@ import { unmountOutgoing } from './mountpoint.js';
 import { interceptPublish } from './publish-intercept.js';
 import { attachOverlappingSubscriptions, mergeOverlappingDeliveries } from './overlapping-subscriptions.js';
 import { attachOfflineQueue } from './offline-queue.js';
+import { paceOfflineReplay } from './offline-replay.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
@@ -157,6 +158,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // After the shared subscriptions: it must see every subscription function aedes registers.
   attachOverlappingSubscriptions(broker);
   attachOfflineQueue(broker);
+  // Last: its authorizeForward must be the outermost one.
+  paceOfflineReplay(broker);
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
