@@ -145,7 +145,7 @@ describe('offline queue replay within the Receive Maximum (MQTT 5 §4.9)', () =>
       client.send({ cmd: 'pubcomp', messageId: a.messageId });
       const b = await nextPacket(client);
       assert.equal(payloadOf(b), 'b');
-      assert.equal(b.qos, 2);
+      assert.equal((b as { qos?: number }).qos, 2);
     } finally {
       client.close();
     }
