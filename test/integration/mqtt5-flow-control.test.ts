@@ -147,7 +147,7 @@ describe('MQTT 5 flow control (Receive Maximum)', () => {
   });
 
   test('mosquitto_sub -V mqttv5 with receive-maximum 1 gets every QoS 1 message in order', async () => {
-    const ready = subscribed(h, 'mosq-fc');
+    const { ready } = await watchSubscribe(h, 'mosq-fc');
     const run = runMosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-q', '1', '-i', 'mosq-fc',
       '-D', 'connect', 'receive-maximum', '1', '-t', 'fc/mosq', '-C', '10',
@@ -242,13 +242,14 @@ function generate5(packet: Record<string, unknown>): Buffer {
   return mqttPacket.generate(packet as unknown as mqttPacket.Packet, { protocolVersion: 5 });
 }
 
-/** Resolves once aedes announces the client's SUBSCRIBE on $SYS (the subscription is live then). */
-async function subscribed(h: Harness, clientId: string): Promise<void> {
+/** Watches $SYS for `clientId`'s SUBSCRIBE (the subscription is live then); resolves once the watch itself is in place. */
+async function watchSubscribe(h: Harness, clientId: string): Promise<{ ready: Promise<void> }> {
   const watcher = await h.connect({ protocolVersion: 5 });
-  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
-  return new Promise((resolve) => {
+  const ready = new Promise<void>((resolve) => {
     watcher.on('message', (_topic, payload) => {
       if ((JSON.parse(payload.toString()) as { clientId?: string }).clientId === clientId) resolve();
     });
   });
+  await watcher.subscribeAsync('$SYS/+/new/subscribes', { qos: 0 });
+  return { ready };
 }
