@@ -151,6 +151,35 @@ describe('offline queue replay within the Receive Maximum (MQTT 5 §4.9)', () =>
     }
   });
 
+  test('a queued message that expired is dropped without keeping its slot', async () => {
+    await leavePersistentSession(h, 'replay-expiry', 'replay/exp');
+    const pub = await h.connect({ protocolVersion: 5 });
+    await pub.publishAsync('replay/exp', 'keep0', { qos: 1 });
+    await pub.publishAsync('replay/exp', 'short', { qos: 1, properties: { messageExpiryInterval: 1 } });
+    await pub.publishAsync('replay/exp', 'keep1', { qos: 1 });
+    // Message Expiry is in seconds: wait until 'short' has surely expired.
+    await new Promise((r) => setTimeout(r, 1200));
+
+    const { client } = await rawConnect(h.port(), {
+      clientId: 'replay-expiry',
+      clean: false,
+      properties: { sessionExpiryInterval: 300, receiveMaximum: 1 },
+    });
+    try {
+      const first = await nextPacket(client);
+      assert.equal(payloadOf(first), 'keep0');
+      client.send({ cmd: 'puback', messageId: first.messageId });
+      // 'short' is dropped; had it kept the only slot, nothing more would come.
+      const second = await nextPacket(client);
+      assert.equal(payloadOf(second), 'keep1');
+      client.send({ cmd: 'puback', messageId: second.messageId });
+      await h.broker.api.publish({ topic: 'replay/exp', payload: 'live', qos: 1 });
+      assert.equal(payloadOf(await nextPacket(client)), 'live');
+    } finally {
+      client.close();
+    }
+  });
+
   test('MQTT.js v5 with Receive Maximum 2 and automatic acknowledgements gets the whole queue', async () => {
     await leavePersistentSession(h, 'replay-mqttjs', 'replay/js');
     const expected = Array.from({ length: 10 }, (_, i) => `j${i}`);
