@@ -26,6 +26,8 @@ import { unmountOutgoing } from './mountpoint.js';
 import { interceptPublish } from './publish-intercept.js';
 import { attachOverlappingSubscriptions, mergeOverlappingDeliveries } from './overlapping-subscriptions.js';
 import { attachOfflineQueue } from './offline-queue.js';
+import { paceOfflineReplay } from './offline-replay.js';
+import { attachSessionPresent, MemorySessionRecords, type SessionRecords } from './session-present.js';
 import { bridgeRetained } from './retained-bridge.js';
 import type { PipelineContext } from './pipeline-context.js';
 import { LiveSockets } from './socket-tracker.js';
@@ -52,6 +54,8 @@ export interface BrokerOptions {
   mqtt5?: Mqtt5Limits;
   /** Cluster routing and sessions (Redis); default in-memory, this node alone. */
   messaging?: ClusterMessaging;
+  /** Which sessions outlive their connection (CONNACK Session Present); default this node's memory. */
+  sessionRecords?: SessionRecords;
 }
 
 export interface Broker {
@@ -145,6 +149,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
   wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
+  attachSessionPresent(broker, options.sessionRecords ?? new MemorySessionRecords(), auth.preConnect, (err) => log.error({ err }, 'session record failed'));
   messaging?.attach(broker, { log, countDropped: () => metrics.dropped.inc() });
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
@@ -157,6 +162,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // After the shared subscriptions: it must see every subscription function aedes registers.
   attachOverlappingSubscriptions(broker);
   attachOfflineQueue(broker);
+  // Last: its authorizeForward must be the outermost one.
+  paceOfflineReplay(broker);
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);

@@ -13,6 +13,14 @@ const CONNACK = 0x20;
  * Properties are added to a success CONNACK only; a refusal passes unchanged.
  */
 export function extendNextConnack(conn: Duplex, properties: Record<string, unknown>): void {
+  rewriteNextConnack(conn, (bytes) => withProperties(bytes, properties));
+}
+
+/**
+ * Replaces the bytes of the next CONNACK written on `conn` with `rewrite(bytes)` (the whole packet).
+ * Several rewrites of the same CONNACK stack: the last one installed runs first.
+ */
+export function rewriteNextConnack(conn: Duplex, rewrite: (packetBytes: Buffer) => Buffer): void {
   const target = conn as Duplex & { write: Write };
   const original = target.write;
   let chunks: Buffer[] = [];
@@ -36,7 +44,7 @@ export function extendNextConnack(conn: Duplex, properties: Record<string, unkno
     if (total >= 0 && all.length >= total) {
       restore();
       chunks = [];
-      const rewritten = withProperties(all.subarray(0, total), properties);
+      const rewritten = rewrite(all.subarray(0, total));
       const rest = all.subarray(total);
       const result = (original as (chunk: Buffer) => boolean).call(target, rest.length > 0 ? Buffer.concat([rewritten, rest]) : rewritten);
       if (typeof cb === 'function') process.nextTick(cb as () => void);

@@ -72,6 +72,8 @@ export class FlowControl {
   /** QoS 2 PUBLISH waiting for PUBREL, by packet id; created on the first one. */
   private awaitingRelease: Map<number, InboundPublish> | undefined;
   private disconnecting = false;
+  /** Set while the offline queue is replayed (offline-replay.ts): live deliveries wait behind it. */
+  private replay: { waiting: (() => void) | undefined } | undefined;
 
   private constructor(
     private readonly client: FlowClient,
@@ -101,7 +103,7 @@ export class FlowControl {
       this.deliver!.call(this.client, packet, cb);
       return;
     }
-    if (this.inflight < limit && this.held.length === 0) {
+    if (this.inflight < limit && this.held.length === 0 && this.replay === undefined) {
       this.send(packet, cb);
       return;
     }
@@ -179,6 +181,21 @@ export class FlowControl {
   /** PUBACK, PUBCOMP, or PUBREC with a reason code >= 0x80: one slot free. */
   acknowledged(): void {
     if (this.inflight > 0) this.inflight--;
+    this.pump();
+  }
+
+  /** Gives free slots to the waiting replay, else to held deliveries in order. */
+  private pump(): void {
+    const limit = this.client.receiveMaximum ?? NO_LIMIT;
+    if (this.replay !== undefined) {
+      const waiting = this.replay.waiting;
+      if (waiting !== undefined && this.inflight < limit) {
+        this.replay.waiting = undefined;
+        this.inflight++;
+        waiting();
+      }
+      return;
+    }
     while (this.held.length > 0 && this.inflight < (this.client.receiveMaximum ?? NO_LIMIT)) {
       if (this.client.closed) {
         this.held.length = 0;
@@ -186,6 +203,43 @@ export class FlowControl {
       }
       this.release(this.held.shift()!);
     }
+  }
+
+  /**
+   * The offline queue is about to be replayed: false when this client has no window (nothing to
+   * pace). Otherwise live deliveries are held until endReplay, so queued messages go first.
+   */
+  startReplay(): boolean {
+    if ((this.client.receiveMaximum ?? NO_LIMIT) >= NO_LIMIT) return false;
+    this.replay = { waiting: undefined };
+    return true;
+  }
+
+  /** Resolves once a slot is free for the next replayed message, and takes it. */
+  replaySlot(): Promise<void> {
+    const replay = this.replay;
+    if (replay === undefined) return Promise.resolve();
+    if (this.inflight < (this.client.receiveMaximum ?? NO_LIMIT)) {
+      this.inflight++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      replay.waiting = resolve;
+    });
+  }
+
+  /** A replayed message that took a slot was dropped (expired, refused) instead of written. */
+  replayNotWritten(): void {
+    this.acknowledged();
+  }
+
+  /** Replay over (or the connection gone): a waiting replay step goes on, held deliveries follow. */
+  endReplay(): void {
+    const waiting = this.replay?.waiting;
+    this.replay = undefined;
+    // Its write fails on a closed connection; it must not wait forever either way.
+    waiting?.();
+    this.pump();
   }
 
   /** An inbound PUBLISH; false when it exceeds the server's Receive Maximum (the client is being disconnected). */

@@ -18,7 +18,7 @@
  * - retained messages sent on SUBSCRIBE are capped by the matching subscription QoS too.
  *
  * A shared subscription's copy is not merged: it is a separate delivery [4.8.2] that the group
- * tracks for re-dispatch (shared-subscriptions-inflight.ts). The offline queue gets the same
+ * tracks for re-dispatch (shared-subscriptions-inflight.ts), sent besides the client's other copy. The offline queue gets the same
  * treatment in offline-queue.ts. Cost per delivery: a property lookup and a few field writes, one
  * microtask per burst of deliveries to a client; nothing is allocated unless copies are merged.
  */
@@ -49,6 +49,8 @@ type DeliveringClient = Client & {
   deliverQoS: Deliver;
   deliver0: Deliver;
   subscriptions: Record<string, SubscriptionEntry | undefined>;
+  /** aedes' per-origin high-water mark of delivered message counters (drops second copies). */
+  duplicates: Record<string, number>;
 };
 
 /** The filter whose subscription function is running (set only for the synchronous call). */
@@ -144,7 +146,7 @@ export function mergeOverlappingDeliveries(client: Client): void {
     if (filter.charCodeAt(0) === 0) {
       // A shared subscription's copy is its own [4.8.2]; delivered now (the group tracks it).
       packet.qos = effective;
-      (effective > 0 ? deliverQoS : deliver0)(packet, cb);
+      asSeparateCopy(c, packet, () => (effective > 0 ? deliverQoS : deliver0)(packet, cb));
       return;
     }
     if (first !== undefined && packet.brokerId && packet.brokerId === first.brokerId && packet.brokerCounter === first.brokerCounter) {
@@ -181,6 +183,33 @@ export function mergeOverlappingDeliveries(client: Client): void {
   c.deliver0 = function mergedDeliver0(packet, cb) {
     deliver(packet, cb, 0);
   };
+}
+
+/**
+ * aedes (and flow control, for held messages) sends one copy per message: a delivery whose counter
+ * is not above its origin's mark is dropped, and it raises the mark. A shared subscription's copy
+ * goes through with the mark lowered for the (synchronous) call and put back after, so it is
+ * neither dropped because of the client's other copy nor makes that one dropped.
+ */
+function asSeparateCopy(client: DeliveringClient, packet: DeliveryPacket, send: () => void): void {
+  const origin = packet.brokerId;
+  if (!origin) {
+    send();
+    return;
+  }
+  const marks = client.duplicates;
+  const counter = packet.brokerCounter ?? 0;
+  const mark = marks[origin];
+  marks[origin] = counter - 1;
+  try {
+    send();
+  } finally {
+    const now = marks[origin] ?? 0;
+    // A later message of that origin delivered meanwhile keeps its mark.
+    if (now > counter) return;
+    if (mark === undefined) delete marks[origin];
+    else marks[origin] = mark;
+  }
 }
 
 /**

@@ -243,5 +243,3 @@ describe('MQTT 5 flow control (Receive Maximum)', () => {
 function generate5(packet: Record<string, unknown>): Buffer {
   return mqttPacket.generate(packet as unknown as mqttPacket.Packet, { protocolVersion: 5 });
 }
-
-/** Resolves once aedes announces the client's SUBSCRIBE on $SYS (the subscription is live then). */
