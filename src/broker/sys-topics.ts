@@ -19,6 +19,12 @@ export interface SysTopicsOptions {
   /** Epoch ms the node started. */
   startedAt: number;
   now?: () => number;
+  /**
+   * The running nodes' names, for `$SYS/brokers` (EMQX: comma-separated, every node of the
+   * cluster); undefined when they cannot be read now (that round leaves the topic alone). Default:
+   * this node alone.
+   */
+  brokers?: () => Promise<string[] | undefined>;
 }
 
 export interface SysTopics {
@@ -99,9 +105,12 @@ export function startSysTopics(options: SysTopicsOptions): SysTopics {
   const publish = (topic: string, payload: string, retain = false): Promise<void> =>
     api.publish({ topic, payload, qos: 0, retain });
 
+  const brokers = options.brokers ?? (async () => [api.nodeName]);
+
   const publishAll = async (): Promise<void> => {
+    const names = await brokers();
     const out: Array<Promise<void>> = [
-      publish('$SYS/brokers', api.nodeName, true),
+      ...(names !== undefined ? [publish('$SYS/brokers', [...new Set([api.nodeName, ...names])].sort().join(','), true)] : []),
       publish(`${prefix}version`, options.version, true),
       publish(`${prefix}sysdescr`, 'modmq: an MQTT broker built from cluster-wide modules', true),
       publish(`${prefix}uptime`, formatUptime(now() - options.startedAt)),

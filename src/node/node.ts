@@ -128,6 +128,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     await reconciler.start();
     cleanup.push(() => reconciler.stop());
     const listeners = await broker.listen(config.listeners);
+    let announced = false;
     const sys = startSysTopics({
       api: broker.api,
       metrics,
@@ -135,6 +136,13 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       intervalMs: parseDurationMs(config.sys?.interval ?? '1m'),
       version: MODMQ_VERSION,
       startedAt,
+      // Every node publishes the whole list (retained, shared in a cluster): last writer is right too.
+      brokers: async () => {
+        // Until this node has announced itself the cluster list would miss it, or be this node alone.
+        if (cluster !== undefined && !announced) return undefined;
+        const listed = await view.nodes();
+        return listed.error === undefined ? listed.nodes.map((n) => n.name) : undefined;
+      },
     });
     cleanup.push(async () => sys.stop());
 
@@ -165,6 +173,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const apiPort = typeof address === 'object' && address !== null ? address.port : config.api.port;
     await view.start({ host: config.api.bind, port: apiPort }, listeners.map((l) => ({ name: l.name, kind: l.kind, host: l.host, port: l.port })));
     cleanup.push(() => view.stop());
+    announced = true;
+    if (cluster !== undefined) void sys.publishNow();
     if (messaging !== undefined) {
       // Membership knows within a few heartbeats that a node left: stop picking its shared members.
       const heartbeatMs = parseDurationMs(config.cluster?.heartbeat ?? '1s');

@@ -92,6 +92,25 @@ describe('a 3-node cluster', () => {
     assert.match(lines[4]!, new RegExp(`^cluster ${cluster.name}: 3 nodes, revision ${added.revision}`));
   });
 
+  test('$SYS/brokers is the retained list of every node of the cluster, the same on each node', async () => {
+    for (const [i, node] of [a, b, c].entries()) {
+      const payload = await waitFor(`$SYS/brokers lists three nodes on node ${i + 1}`, async () => {
+        const client = await node.connect({ clientId: `sys-brokers-${i}`, clean: true });
+        try {
+          const got = new Promise<{ payload: string; retain: boolean }>((resolve) =>
+            client.on('message', (_t, p, packet) => resolve({ payload: p.toString(), retain: packet.retain })),
+          );
+          await client.subscribeAsync('$SYS/brokers', { qos: 0 });
+          const first = await Promise.race([got, new Promise<undefined>((r) => setTimeout(() => r(undefined), 500))]);
+          return first?.retain === true && first.payload === [N1, N2, N3].join(',') ? first.payload : undefined;
+        } finally {
+          await client.endAsync(true);
+        }
+      });
+      assert.equal(payload, `${N1},${N2},${N3}`);
+    }
+  });
+
   test('a module that fails on one node only: the modules API and `modmq modules list` say where and why', async () => {
     // auth-jwt reads its public key relative to the node's data dir: n2 has none.
     const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
