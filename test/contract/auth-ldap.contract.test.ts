@@ -4,6 +4,7 @@ import type { ClientInfo } from '../../src/broker/hooks.js';
 import { authLdap } from '../../src/modules/auth-ldap/index.js';
 import { startSlapd, type SlapdServer } from '../helpers/servers/slapd.js';
 import { runModuleContract } from './module-contract.js';
+import { fakeClient } from '../helpers/api-fixtures.js';
 
 let server: SlapdServer;
 
@@ -30,21 +31,8 @@ const config = (passwordAttribute: string): Record<string, unknown> => ({
   password_attribute: passwordAttribute,
 });
 
-const client = (username: string): ClientInfo => ({
-  clientId: 'c',
-  username,
-  peerHost: '127.0.0.1',
-  peerPort: 1,
-  sockPort: 1883,
-  listener: 'tcp',
-  protoName: 'MQTT',
-  protoVer: 4,
-  keepalive: 60,
-  cleanStart: true,
-  expiryInterval: 0,
-  connectedAt: 0,
-  superuser: false,
-});
+// Only the username matters to these probes.
+const client = (username: string): ClientInfo => fakeClient('c', { username, protoVer: 4 });
 
 runModuleContract({
   type: authLdap,

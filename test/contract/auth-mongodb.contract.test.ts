@@ -9,6 +9,7 @@ import type { ClientInfo } from '../../src/broker/hooks.js';
 import { authMongodb, createAuthMongodbType } from '../../src/modules/auth-mongodb/index.js';
 import { FakeMongoStore } from '../unit/module-auth-mongodb-fake.js';
 import { runModuleContract } from './module-contract.js';
+import { fakeClient } from '../helpers/api-fixtures.js';
 
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
@@ -22,21 +23,8 @@ const fakeType = createAuthMongodbType((config) => {
 
 const config = (collection: string): Record<string, unknown> => ({ auth_query: { collection } });
 
-const client = (username: string): ClientInfo => ({
-  clientId: 'c',
-  username,
-  peerHost: '127.0.0.1',
-  peerPort: 1,
-  sockPort: 1883,
-  listener: 'tcp',
-  protoName: 'MQTT',
-  protoVer: 4,
-  keepalive: 60,
-  cleanStart: true,
-  expiryInterval: 0,
-  connectedAt: 0,
-  superuser: false,
-});
+// Only the username matters to these probes.
+const client = (username: string): ClientInfo => fakeClient('c', { username, protoVer: 4 });
 
 describe('(fake MongoDB)', () => {
   runModuleContract({

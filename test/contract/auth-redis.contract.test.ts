@@ -5,6 +5,7 @@ import type { ClientInfo } from '../../src/broker/hooks.js';
 import { authRedis } from '../../src/modules/auth-redis/index.js';
 import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 import { runModuleContract } from './module-contract.js';
+import { fakeClient } from '../helpers/api-fixtures.js';
 
 let server: RedisServer;
 
@@ -25,21 +26,8 @@ const config = (key: string): Record<string, unknown> => ({
   auth_cmd: `HMGET ${key}:%u password`,
 });
 
-const client = (username: string): ClientInfo => ({
-  clientId: 'c',
-  username,
-  peerHost: '127.0.0.1',
-  peerPort: 1,
-  sockPort: 1883,
-  listener: 'tcp',
-  protoName: 'MQTT',
-  protoVer: 4,
-  keepalive: 60,
-  cleanStart: true,
-  expiryInterval: 0,
-  connectedAt: 0,
-  superuser: false,
-});
+// Only the username matters to these probes.
+const client = (username: string): ClientInfo => fakeClient('c', { username, protoVer: 4 });
 
 runModuleContract({
   type: authRedis,
