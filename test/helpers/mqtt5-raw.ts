@@ -1,5 +1,4 @@
 /** Raw-client shortcuts for the MQTT 5 protocol tests (exact packets, no client-side smarts). */
-import { spawn } from 'node:child_process';
 import { RawMqttClient, type RawPacket } from './raw-mqtt-client.js';
 
 export interface RawSession {
@@ -55,14 +54,3 @@ export async function packetsUntilClose(client: RawMqttClient): Promise<RawPacke
   }
 }
 
-/** Runs a mosquitto client to completion; resolves with exit code and output (stdout + stderr). */
-export function runMosquitto(command: 'mosquitto_sub' | 'mosquitto_pub', args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, out }));
-  });
-}

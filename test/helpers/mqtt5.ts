@@ -67,18 +67,24 @@ export async function until(check: () => boolean, what = 'condition', tries = 50
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs a mosquitto client to completion; resolves with stdout (rejects on a non-zero exit). */
-export function mosquitto(command: 'mosquitto_pub' | 'mosquitto_sub', args: string[]): { done: Promise<string>; kill(): void } {
+/** Runs a mosquitto client to completion: `done` resolves with stdout (rejects on a non-zero exit). */
+export function mosquitto(command: 'mosquitto_pub' | 'mosquitto_sub', args: string[]): { done: Promise<string>; exited: Promise<{ code: number | null; out: string }>; kill(): void } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const done = new Promise<string>((resolve, reject) => {
+  const closed = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err}${out}`))));
+    child.once('close', resolve);
   });
-  return { done, kill: () => child.kill() };
+  // `done`: stdout of a successful run; `exited`: the exit code with everything printed, for tests that check it themselves.
+  const done = closed.then((code) => (code === 0 ? out : Promise.reject(new Error(`${command} exited ${code}: ${err}${out}`))));
+  const exited = closed.then((code) => ({ code, out: out + err }));
+  // A test awaits one of the two: the other must not become an unhandled rejection.
+  done.catch(() => undefined);
+  exited.catch(() => undefined);
+  return { done, exited, kill: () => child.kill() };
 }
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
-import { watchSubscription } from '../helpers/mqtt5.js';
-import { rawConnect, runMosquitto } from '../helpers/mqtt5-raw.js';
+import { watchSubscription, mosquitto } from '../helpers/mqtt5.js';
+import { rawConnect } from '../helpers/mqtt5-raw.js';
 
 async function connackOf(h: Harness, options: Parameters<Harness['open']>[0] = {}): Promise<Record<string, unknown>> {
   const c = h.open({ protocolVersion: 5, ...options });
@@ -89,7 +89,7 @@ describe('MQTT 5 CONNACK advertises what the broker supports', () => {
     const h = await startHarness();
     try {
       const { ready: subscribed } = await watchSubscription(h, 'mosq-share');
-      const run = runMosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-i', 'mosq-share', '-t', '$share/g/ca/mosq', '-C', '1']);
+      const run = mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-i', 'mosq-share', '-t', '$share/g/ca/mosq', '-C', '1']).exited;
       await subscribed;
       await h.broker.api.publish({ topic: 'ca/mosq', payload: 'shared hello', qos: 0 });
       const { code, out } = await run;

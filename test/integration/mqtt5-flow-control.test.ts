@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import mqttPacket from 'mqtt-packet';
 import { after, before, describe, test } from 'node:test';
 import { type Harness, nextMessages, startHarness, waitFor } from '../helpers/mqtt-harness.js';
-import { watchSubscription } from '../helpers/mqtt5.js';
-import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
+import { watchSubscription, mosquitto } from '../helpers/mqtt5.js';
+import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe } from '../helpers/mqtt5-raw.js';
 import type { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 
 /** Payload of a PUBLISH packet as text. */
@@ -150,10 +150,10 @@ describe('MQTT 5 flow control (Receive Maximum)', () => {
   test('mosquitto_sub -V mqttv5 with receive-maximum 1 gets every QoS 1 message in order', async () => {
     // The watcher listens before mosquitto_sub starts, so its subscription cannot be missed.
     const { ready } = await watchSubscription(h, 'mosq-fc');
-    const run = runMosquitto('mosquitto_sub', [
+    const run = mosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-q', '1', '-i', 'mosq-fc',
       '-D', 'connect', 'receive-maximum', '1', '-t', 'fc/mosq', '-C', '10',
-    ]);
+    ]).exited;
     await ready;
     for (let i = 0; i < 10; i++) await h.broker.api.publish({ topic: 'fc/mosq', payload: `p${i}`, qos: 1 });
     const { code, out } = await run;

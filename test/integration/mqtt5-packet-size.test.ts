@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
-import { watchSubscription } from '../helpers/mqtt5.js';
-import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
+import { watchSubscription, mosquitto } from '../helpers/mqtt5.js';
+import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe } from '../helpers/mqtt5-raw.js';
 
 const LIMIT = 4096;
 
@@ -65,10 +65,10 @@ describe('MQTT 5 Maximum Packet Size', () => {
 
   test('mosquitto_sub -V mqttv5 with maximum-packet-size 200 skips the large message', async () => {
     const { ready: subscribed } = await watchSubscription(h, 'mosq-ps');
-    const run = runMosquitto('mosquitto_sub', [
+    const run = mosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-q', '1', '-i', 'mosq-ps',
       '-D', 'connect', 'maximum-packet-size', '200', '-t', 'ps/mosq', '-C', '1',
-    ]);
+    ]).exited;
     await subscribed;
     await h.broker.api.publish({ topic: 'ps/mosq', payload: 'L'.repeat(1000), qos: 1 });
     await h.broker.api.publish({ topic: 'ps/mosq', payload: 'small one', qos: 1 });

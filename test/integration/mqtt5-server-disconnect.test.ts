@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import mqtt from 'mqtt';
 import { startHarness, waitFor } from '../helpers/mqtt-harness.js';
-import { packetsUntilClose, rawConnect, runMosquitto } from '../helpers/mqtt5-raw.js';
+import { packetsUntilClose, rawConnect } from '../helpers/mqtt5-raw.js';
+import { mosquitto } from '../helpers/mqtt5.js';
 
 /** Resolves with the reason code of the DISCONNECT MQTT.js receives. */
 function disconnectReason(client: mqtt.MqttClient): Promise<number | undefined> {
@@ -57,7 +58,7 @@ describe('server-sent DISCONNECT', () => {
           if (c.clientId === 'mosq-twin') setImmediate(() => (scope.dispose(), resolve()));
         });
       });
-      const run = runMosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-d', '-i', 'mosq-twin', '-t', 'x/y', '-C', '1']);
+      const run = mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-d', '-i', 'mosq-twin', '-t', 'x/y', '-C', '1']).exited;
       await seen;
       await h.connect({ protocolVersion: 5, clientId: 'mosq-twin' });
       const { out } = await run;

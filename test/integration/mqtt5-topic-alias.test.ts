@@ -4,8 +4,8 @@ import type { MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { RawMqttClient } from '../helpers/raw-mqtt-client.js';
 import { type Harness, nextMessages, startHarness } from '../helpers/mqtt-harness.js';
-import { watchSubscription } from '../helpers/mqtt5.js';
-import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe, runMosquitto } from '../helpers/mqtt5-raw.js';
+import { watchSubscription, mosquitto } from '../helpers/mqtt5.js';
+import { nextPacket, packetsUntilClose, rawConnect, rawSubscribe } from '../helpers/mqtt5-raw.js';
 
 /** Topic and alias of every PUBLISH the client receives, as on the wire (before MQTT.js resolves it). */
 function wirePublishes(client: MqttClient): Array<{ topic: string; alias: number | undefined }> {
@@ -137,14 +137,14 @@ describe('MQTT 5 Topic Alias', () => {
   // receives (eclipse-mosquitto/mosquitto#1468), so it must not ask for them; it gets full topics.
   test('mosquitto_pub -V mqttv5 with a topic alias reaches mosquitto_sub with the full topic', async () => {
     const subscribed = await watchSubscription(h, 'mosq-ta');
-    const run = runMosquitto('mosquitto_sub', [
+    const run = mosquitto('mosquitto_sub', [
       '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-i', 'mosq-ta', '-v', '-t', 'ta/mosq/#', '-C', '3',
-    ]);
+    ]).exited;
     await subscribed.ready;
     for (let i = 0; i < 3; i++) {
-      const pub = await runMosquitto('mosquitto_pub', [
+      const pub = await mosquitto('mosquitto_pub', [
         '-h', '127.0.0.1', '-p', String(h.port()), '-V', 'mqttv5', '-D', 'publish', 'topic-alias', '1', '-t', 'ta/mosq/t', '-m', `mq${i}`,
-      ]);
+      ]).exited;
       assert.equal(pub.code, 0, pub.out);
     }
     const { code, out } = await run;
