@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { loadIoredis } from '../load-ioredis.js';
 
 /**
  * What a module (and the node's own parts) see of the cluster when the node runs with
@@ -35,7 +36,7 @@ export function redisClusterContext(url: string, name: string): ClusterContext {
     name,
     keyPrefix: clusterKeyPrefix(name),
     connect: () =>
-      new Redis(url, {
+      new (loadIoredis().Redis)(url, {
         connectTimeout: 5000,
         // Offline commands fail fast instead of queueing forever while Redis is down.
         maxRetriesPerRequest: 2,

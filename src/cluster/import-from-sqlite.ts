@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { Redis } from 'ioredis';
+import { loadIoredis } from '../load-ioredis.js';
 import type { ClusterDocument } from '../store/cluster-document.js';
 import { openRedisStore, redactUrl } from '../store/redis-store.js';
 import { clusterKeyPrefix } from './cluster-context.js';
@@ -77,6 +77,7 @@ export async function importFromSqlite(options: ImportOptions): Promise<ImportRe
     }
   }
   const timeoutMs = options.timeoutMs ?? 5000;
+  const { Redis } = loadIoredis();
   const redis = new Redis(options.url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -17,7 +17,8 @@
  * writes when Redis is still behind, so of several nodes the one that knows the newest revision
  * wins. A commit that landed in between on the emptied Redis is superseded by the seed (logged).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { loadIoredis } from '../load-ioredis.js';
 import type { ClusterDocument } from './cluster-document.js';
 import { emptyDocument } from './cluster-document.js';
 import {
@@ -340,6 +341,7 @@ type RedisWithScripts = Redis & { modmqCommit: ScriptFn; modmqSeed: ScriptFn };
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisConfigStore> {
   if (!options.name) throw new Error('cluster name is required');
   const timeoutMs = options.timeoutMs ?? 5000;
+  const { Redis } = loadIoredis();
   const client = new Redis(options.url, {
     lazyConnect: true,
     // Visible in CLIENT LIST: which connections are config stores, of which cluster.

@@ -3,7 +3,8 @@
  * sentinel) or one cluster client. Every command is bounded by the query timeout; while the server
  * is known to be down a command fails at once instead of queueing (a connect never hangs).
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { loadIoredis } from '../../load-ioredis.js';
 import { backendTlsOptions, splitHostPort, type BackendSslConfig } from './tls-options.js';
 
 export interface RedisBackendConfig {
@@ -52,16 +53,17 @@ export class RedisBackend implements RedisExec {
       this.lastError = err.message || String(err);
       if (!this.closed) this.onStateChange?.(false, this.lastError);
     };
+    const { Cluster: ClusterClient, Redis: RedisClient } = loadIoredis();
     const make = (): Client => {
       let client: Client;
       if (config.redis_type === 'cluster') {
         const { retryStrategy: _node, ...redisOptions } = common;
-        client = new Cluster(config.servers.map((s) => splitHostPort(s, 6379)), {
+        client = new ClusterClient(config.servers.map((s) => splitHostPort(s, 6379)), {
           redisOptions,
           clusterRetryStrategy: (times: number) => Math.min(50 * times, RETRY_CAP_MS),
         });
       } else if (config.redis_type === 'sentinel') {
-        client = new Redis({
+        client = new RedisClient({
           ...common,
           sentinels: config.servers.map((s) => splitHostPort(s, 26379)),
           name: config.sentinel,
@@ -69,7 +71,7 @@ export class RedisBackend implements RedisExec {
         });
       } else {
         const { host, port } = splitHostPort(config.servers[0]!, 6379);
-        client = new Redis({ ...common, host, port, db: config.database });
+        client = new RedisClient({ ...common, host, port, db: config.database });
       }
       client.on('error', onError);
       client.on('ready', () => {
