@@ -90,7 +90,9 @@ export function attachOfflineQueue(aedes: Aedes): void {
     return subs;
   };
 
-  persistence.outgoingEnqueueCombi = async (subs, packet) => {
+  // aedes asks for every QoS 1/2 publish; most match no persistent session: nothing to adjust.
+  persistence.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? enqueue(subs, packet) : enqueueAdjusted(subs, packet));
+  const enqueueAdjusted = async (subs: TopicSubscription[], packet: QueuedPacket): Promise<void> => {
     if (subs.length === 1) {
       const variant = queuedCopy([subs[0]!], packet, identifiers);
       if (variant === packet) return enqueue(subs, packet);

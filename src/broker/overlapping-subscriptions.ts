@@ -53,6 +53,8 @@ type DeliveringClient = Client & {
   duplicates: Record<string, number>;
 };
 
+const SETTLED = Promise.resolve();
+
 /** The filter whose subscription function is running (set only for the synchronous call). */
 let deliveringFilter: string | undefined;
 
@@ -167,9 +169,10 @@ export function mergeOverlappingDeliveries(client: Client): void {
     qos = effective;
     retain = packet.retain;
     // One microtask per burst: a message arriving before it runs flushes the previous one itself.
+    // A reaction on a settled promise, not queueMicrotask, which allocates an AsyncResource per call.
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(flushScheduled);
+      void SETTLED.then(flushScheduled);
     }
   };
   const flushScheduled = (): void => {
