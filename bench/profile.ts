@@ -1,10 +1,11 @@
 /**
- * `node --import tsx bench/profile.ts [--seconds 5] [--target modmq-default] [--qos 0] [--top 15] [--no-pin] [--storm N]`
+ * `node --import tsx bench/profile.ts [--seconds 5] [--target modmq-default] [--qos 0] [--rate N] [--top 15] [--no-pin] [--storm N]`
  *
  * CPU profile of the publish path (issue 8): starts a bench target (default: modmq-default, the
  * node with the default module set) under `node --cpu-prof`, drives it with the fan-in load
  * (4 publishers -> 1 subscriber, 16 B, closed loop) from the bench's load generator child for
- * `--seconds`, stops it, and reads the .cpuprofile it wrote to bench/results/ (git-ignored).
+ * `--seconds` (or paced at `--rate` messages/s, where the broker is mostly idle and the per-message
+ * cost is what counts), stops it, and reads the .cpuprofile it wrote to bench/results/ (git-ignored).
  * Only samples taken while the load ran are counted (start-up, schema compiling, shutdown are not),
  * and it prints the top self-time functions, then self time by origin (src/, aedes, ...).
  * `--storm N` profiles the connect path instead: N clients connect + subscribe (100 in flight).
@@ -26,12 +27,18 @@ const { values } = parseArgs({
     top: { type: 'string', default: '15' },
     'no-pin': { type: 'boolean', default: false },
     storm: { type: 'string' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const stormClients = values.storm === undefined ? 0 : Number(values.storm);
 const seconds = Number(values.seconds);
 const top = Number(values.top);
 const qos = values.qos === '1' ? 1 : 0;
+const rate = Number(values.rate);
+if (!Number.isInteger(rate) || rate < 0) {
+  console.error(`--rate must be a whole number of messages/s, got ${values.rate}`);
+  process.exit(2);
+}
 const target = values.target ?? 'modmq-default';
 if (!['aedes', 'modmq-bare', 'modmq-default'].includes(target)) {
   console.error(`--target must be aedes, modmq-bare or modmq-default, got ${target}`);
@@ -69,11 +76,12 @@ process.exit(failed ? 1 : 0);
 async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
   // A directory per run: tsx's loader runs on its own thread, which writes a profile too.
-  const dir = `${resultsDir}profile-${target}-${stormClients > 0 ? `storm${stormClients}` : `q${qos}`}-${new Date().toISOString().replace(/[:.]/g, '-')}/`;
+  const dir = `${resultsDir}profile-${target}-${stormClients > 0 ? `storm${stormClients}` : `q${qos}${rate > 0 ? `-r${rate}` : ''}`}-${new Date().toISOString().replace(/[:.]/g, '-')}/`;
   await mkdir(dir, { recursive: true });
   const child = spawnNodeScript(`targets/${target}.ts`, {
     cpus: pin ? '1' : undefined,
-    nodeFlags: ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', dir],
+    // Paced, the broker is busy a few percent of the time: sample 10x finer than the 1 ms default.
+    nodeFlags: ['--expose-gc', '--cpu-prof', '--cpu-prof-dir', dir, ...(rate > 0 ? ['--cpu-prof-interval', '100'] : [])],
   });
   const isReply = (m: unknown): m is TargetMessage => typeof m === 'object' && m !== null && ['ready', 'failed'].includes((m as { kind: string }).kind);
   const ready = await nextMessage(child, isReply, 30_000, `${target} start`);
@@ -95,12 +103,12 @@ async function main(): Promise<void> {
       const result = await load.run(
         {
           kind: 'throughput', host: '127.0.0.1', port: ready.port, runId: `prof-${process.pid}`, shape: 'fan-in', publishers: 4, subscribers: 1,
-          qos, payloadBytes: 16, maxMessages: 100_000_000, maxMs: seconds * 1000, window: 500, rate: 0, warmupMs: 200,
+          qos, payloadBytes: 16, maxMessages: 100_000_000, maxMs: seconds * 1000, window: 500, rate, warmupMs: 200,
         },
         seconds * 1000 + 20_000,
       );
       until = Number(process.hrtime.bigint() / 1000n);
-      loadLine = `${target}, fan-in 4x1 QoS ${qos} 16 B closed loop, ${seconds} s: ${Math.round(result['published/s']).toLocaleString('en-US')} published/s, ${Math.round(result['delivered/s']).toLocaleString('en-US')} delivered/s, p99 ${result.p99_ms} ms, loadgen cpu ${result.loadgen_cpu_pct}%`;
+      loadLine = `${target}, fan-in 4x1 QoS ${qos} 16 B ${rate > 0 ? `paced at ${rate}/s` : 'closed loop'}, ${seconds} s: ${Math.round(result['published/s']).toLocaleString('en-US')} published/s, ${Math.round(result['delivered/s']).toLocaleString('en-US')} delivered/s, p99 ${result.p99_ms} ms, loadgen cpu ${result.loadgen_cpu_pct}%`;
     }
   } finally {
     await load.stop();
@@ -133,7 +141,7 @@ async function main(): Promise<void> {
   const byOrigin = new Map<string, number>();
   for (const node of profile.nodes) {
     const n = hits.get(node.id) ?? 0;
-    if (n === 0) continue;
+    if (n === 0 || node.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber } = node.callFrame;
     // tsx-compiled files (src/, bench/) report line 0: the name and file are what identify them.
     const where = url === '' ? '' : lineNumber > 0 ? `${shortUrl(url)}:${lineNumber + 1}` : shortUrl(url);
@@ -144,7 +152,10 @@ async function main(): Promise<void> {
     const origin = originOf(url, functionName);
     byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + n);
   }
-  const pct = (n: number): string => `${((n * 100) / total).toFixed(1)}%`;
+  // Shares of the busy samples: at a paced rate most samples are idle, and the busy ones are the cost.
+  const busyTotal = Math.max(1, total - idleHits);
+  const pct = (n: number): string => `${((n * 100) / busyTotal).toFixed(1)}%`;
+  console.log(`shares below are of the ${busyTotal} busy samples`);
   console.log(`${'#'.padStart(3)} ${'self'.padStart(6)}  ${'function'.padEnd(36)} where`);
   const ranked = [...byFunction.values()].sort((a, b) => b.hits - a.hits);
   ranked.slice(0, top).forEach((f, i) => console.log(`${String(i + 1).padStart(3)} ${pct(f.hits).padStart(6)}  ${f.label.slice(0, 36).padEnd(36)} ${f.where}`));

@@ -70,6 +70,7 @@ const scenarios = buildScenarios({
   warmupMs: quick ? 100 : 200,
   maxMessages: 1_000_000,
   stormClients: positiveInt(args['storm-clients'], 2000, '--storm-clients'),
+  quick,
 }).filter((s) => scenarioFilter === undefined || scenarioFilter.some((part) => s.id.includes(part)));
 if (scenarios.length === 0) fail(`--scenarios ${args.scenarios ?? ''} selects no scenario`);
 

@@ -13,6 +13,8 @@ export interface ScenarioOptions {
   warmupMs: number;
   maxMessages: number;
   stormClients: number;
+  /** `--quick`: every run short, paced ones too (a smoke test of the bench, not figures). */
+  quick: boolean;
 }
 
 const FAN_IN_PUBLISHERS = 4;
@@ -22,6 +24,13 @@ const WINDOW = 500;
 const PACED_RATE = 5000;
 /** And a light one: what a single message waits (write coalescing must not add latency here). */
 const LIGHT_PACED_RATE = 500;
+/**
+ * A paced run's p99 needs thousands of samples from a warm broker: brokers start fresh each round,
+ * and in the first second JIT compilation alone puts hundreds of messages above 1 ms. So paced runs
+ * warm up for PACED_WARMUP_MS and then measure for at least PACED_SAMPLES messages.
+ */
+const PACED_WARMUP_MS = 1000;
+const PACED_SAMPLES = 3000;
 
 export function buildScenarios(o: ScenarioOptions): Scenario[] {
   // The storm goes first: each round starts fresh brokers, so it measures memory on an idle one.
@@ -46,10 +55,12 @@ export function buildScenarios(o: ScenarioOptions): Scenario[] {
     }
   }
   for (const rate of [PACED_RATE, LIGHT_PACED_RATE]) {
+    const warmupMs = o.quick ? o.warmupMs : PACED_WARMUP_MS;
+    const measureMs = o.quick ? o.maxMs : Math.max(4 * o.maxMs, (PACED_SAMPLES * 1000) / rate);
     out.push({
       id: `paced ${rate}/s fan-in ${FAN_IN_PUBLISHERS}x1 q1 16B`,
       kind: 'throughput',
-      params: { ...base, shape: 'fan-in', publishers: FAN_IN_PUBLISHERS, subscribers: 1, qos: 1, payloadBytes: 16, rate },
+      params: { ...base, shape: 'fan-in', publishers: FAN_IN_PUBLISHERS, subscribers: 1, qos: 1, payloadBytes: 16, rate, warmupMs, maxMs: warmupMs + measureMs },
     });
   }
   return out;
