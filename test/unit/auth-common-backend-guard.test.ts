@@ -50,6 +50,20 @@ test('a call that never answers times out, its signal is aborted, and a late rej
   await new Promise((resolve) => setImmediate(resolve));
 });
 
+test('runLocal (a call that cannot hang): same value, health and error answer as run, no timeout', async () => {
+  // A 1 ms bound that run() would hit: runLocal sets no timer, so a slower call still answers.
+  const guard = new BackendGuard({ timeoutMs: 1, onError: 'deny', log, name: 'builtin-db' });
+  const slow = await guard.runLocal('user lookup', () => new Promise((resolve) => setTimeout(() => resolve('found'), 20)));
+  assert.deepEqual(slow, { ok: true, value: 'found' });
+  const failed = await guard.runLocal('acl lookup', () => {
+    throw new Error('SQLITE_CORRUPT');
+  });
+  assert.equal(failed.ok, false);
+  assert.deepEqual(guard.health(), { state: 'degraded', reason: 'builtin-db: acl lookup failed: SQLITE_CORRUPT' });
+  await guard.runLocal('user lookup', async () => undefined);
+  assert.deepEqual(guard.health(), { state: 'running' });
+});
+
 test('on_backend_error: ignore passes the client on, deny refuses with server unavailable', () => {
   const ignore = new BackendGuard({ timeoutMs: 1, onError: 'ignore', log, name: 'redis' });
   assert.deepEqual(ignore.authFailure(), { result: 'ignore' });

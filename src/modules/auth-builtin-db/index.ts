@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AclDecision, AuthDecision } from '../../broker/hooks.js';
-import { BackendGuard } from '../auth-common/index.js';
+import { BackendGuard, type GuardResult } from '../auth-common/index.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { loginsOf, matchRules } from './acl-match.js';
 import type { BuiltinDbConfig } from './config.js';
@@ -20,7 +20,7 @@ export const BUILTIN_DB_SERVICE = 'auth-builtin-db';
 export const BUILTIN_DB_FILE = 'builtin-db.sqlite';
 
 const BAD_CREDENTIALS = 0x86;
-/** A local read is fast; the bound only keeps a wedged file or Redis from hanging a connect. */
+/** The bound on a Redis lookup, so a wedged server cannot hang a connect. */
 const LOOKUP_TIMEOUT_MS = 5_000;
 
 /** SQLite under the data dir alone; the cluster's Redis (shared by every node) in cluster mode. */
@@ -54,9 +54,12 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
       const seeded = await service.seed(config);
       if (seeded > 0) ctx.log.info({ seeded }, 'built-in DB users seeded from the config');
       const guard = new BackendGuard({ timeoutMs: LOOKUP_TIMEOUT_MS, onError: config.on_backend_error, log: ctx.log, name: 'builtin-db' });
+      // Redis can hang and gets the timeout; a SQLite read is synchronous and does not need one.
+      const lookup = <T>(what: string, call: () => Promise<T>): Promise<GuardResult<T>> =>
+        store.remote ? guard.run(what, call) : guard.runLocal(what, call);
 
       ctx.hooks.authenticate(async ({ client, password }): Promise<AuthDecision> => {
-        const found = await guard.run('user lookup', async () => {
+        const found = await lookup('user lookup', async () => {
           // Both lookups at once: one round trip when the store is remote.
           const found = await Promise.all([
             store.getUser('clientid', client.clientId),
@@ -72,7 +75,7 @@ export const authBuiltinDb: ModuleType<BuiltinDbConfig> = {
       });
 
       ctx.hooks.authorize(async (client, action, topic): Promise<AclDecision> => {
-        const found = await guard.run('acl lookup', async () => {
+        const found = await lookup('acl lookup', async () => {
           const perLogin = await Promise.all(loginsOf(client).map(([kind, id]) => store.rulesOf(kind, id)));
           return perLogin.flat();
         });

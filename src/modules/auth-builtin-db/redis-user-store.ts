@@ -76,6 +76,7 @@ function decodeRules(kind: AclKind, id: string, hash: Record<string, string>): O
 const plain = ({ order: _order, ...rule }: OrderedRule): AclRule => rule;
 
 export class RedisUserStore implements UserStore {
+  readonly remote = true;
   private readonly users: string;
   private readonly logins: string;
   private readonly order: string;

@@ -51,6 +51,7 @@ const likePattern = (s: string): string => `%${s.replace(/[\\%_]/g, (c) => `\\${
 
 /** Users and rules in one SQLite file (WAL) under the module's data dir. */
 export class SqliteUserStore implements UserStore {
+  readonly remote = false;
   private readonly q: {
     getUser: Statement<[string, string], UserRow>;
     insertUser: Statement<unknown[]>;

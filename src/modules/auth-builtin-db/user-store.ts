@@ -47,6 +47,8 @@ export interface AclQuery {
 }
 
 export interface UserStore {
+  /** Lookups go over the network and may hang (Redis): the module bounds them with a timeout. */
+  readonly remote: boolean;
   getUser(kind: UserKind, id: string): Promise<StoredUser | undefined>;
   /** Inserts or replaces; `ifAbsent`: never replaces, resolves false when the user existed. */
   putUser(user: StoredUser, options?: { ifAbsent?: boolean }): Promise<boolean>;

@@ -68,11 +68,24 @@ export class BackendGuard {
     } catch (caught) {
       // A late rejection of the abandoned call must not become an unhandled rejection.
       pending?.catch(() => undefined);
-      const error = caught instanceof Error ? caught : new Error(String(caught));
-      this.failed(what, error);
-      return { ok: false, error };
+      return this.failedWith(what, caught);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * `run` for a call that cannot hang, such as a read of a local SQLite file: the same health and
+   * error answer, without the timer and AbortController (a timer could not interrupt a synchronous
+   * read anyway). That matters on the connect path, where every CONNECT and SUBSCRIBE asks.
+   */
+  async runLocal<T>(what: string, call: () => Promise<T>): Promise<GuardResult<T>> {
+    try {
+      const value = await call();
+      this.succeeded();
+      return { ok: true, value };
+    } catch (caught) {
+      return this.failedWith(what, caught);
     }
   }
 
@@ -106,6 +119,12 @@ export class BackendGuard {
   private succeeded(): void {
     if (this.failure !== undefined) this.opts.log.info({ backend: this.opts.name }, 'auth backend recovered');
     this.failure = undefined;
+  }
+
+  private failedWith(what: string, caught: unknown): GuardResult<never> {
+    const error = caught instanceof Error ? caught : new Error(String(caught));
+    this.failed(what, error);
+    return { ok: false, error };
   }
 
   private failed(what: string, error: Error): void {
