@@ -1,5 +1,4 @@
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -167,8 +166,8 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
 
   const handle = (conn: Duplex, meta: ConnMeta, req?: IncomingMessage): void => {
     attachMeta(conn, meta);
-    // TCP and TLS: one writev per event-loop turn instead of one per packet (write-coalescing.ts).
-    if (conn instanceof Socket) coalesceWrites(conn);
+    // One writev (TCP, TLS) or one WebSocket frame per event-loop turn instead of several per packet.
+    coalesceWrites(conn);
     try {
       const client = broker.handle(conn, req);
       // Deliver wrappers, innermost first: MQTT 5 flow control holds the real writes; in a cluster

@@ -1,10 +1,12 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
- * Coalesces a client socket's writes per event-loop turn. aedes writes every delivery from its own
- * setImmediate callback, and mqtt-packet uncorks in process.nextTick, so each delivery (and each
- * PUBACK) became its own writev syscall. Here the first write of a turn corks the socket and one
- * shared setImmediate uncorks every held socket: the deliveries of that turn leave in one writev.
+ * Coalesces a client connection's writes (TCP or TLS socket, WebSocket stream) per event-loop turn.
+ * aedes writes every delivery from its own setImmediate callback, and mqtt-packet uncorks in
+ * process.nextTick, so each delivery (and each PUBACK) became its own writev syscall, or its own
+ * WebSocket frames. Here the first write of a turn corks the stream and one shared setImmediate
+ * uncorks every held stream: the deliveries of that turn leave in one writev (one frame over
+ * WebSocket: ws.ts).
  *
  * The flush runs at the loop's next check phase: a write from an I/O callback leaves at the end of
  * that same iteration, one from an immediate (aedes' deliveries) after the next poll, which does not
@@ -25,7 +27,7 @@ function flushHeld(): void {
   else held.splice(0, count);
 }
 
-export function coalesceWrites(socket: Socket): void {
+export function coalesceWrites(socket: Duplex): void {
   const write = socket.write;
   const destroy = socket.destroy;
   let corked = false;
@@ -34,7 +36,7 @@ export function coalesceWrites(socket: Socket): void {
     corked = false;
     socket.uncork();
   };
-  socket.write = function coalescedWrite(this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  socket.write = function coalescedWrite(this: Duplex, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     if (!corked && !socket.destroyed) {
       corked = true;
       socket.cork();
@@ -45,8 +47,8 @@ export function coalesceWrites(socket: Socket): void {
       }
     }
     return (write as (c: unknown, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
-  } as Socket['write'];
-  socket.destroy = function flushThenDestroy(this: Socket, error?: Error): Socket {
+  } as Duplex['write'];
+  socket.destroy = function flushThenDestroy(this: Duplex, error?: Error): Duplex {
     uncork();
     return destroy.call(this, error);
   };

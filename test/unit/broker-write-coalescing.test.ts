@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { pino } from 'pino';
+import WebSocket from 'ws';
+import { startWsListener } from '../../src/broker/listeners/ws.js';
 import { coalesceWrites } from '../../src/broker/write-coalescing.js';
 
 /** A connected pair: `server` is the accepted socket (coalesced), `client` the peer, `received` what it read. */
@@ -99,5 +102,40 @@ test('backpressure still shows: a held write above the high-water mark returns f
     assert.equal(p.received().length, big.length);
   } finally {
     await p.stop();
+  }
+});
+
+test('over WebSocket, the writes of one turn leave as one binary frame, in order, with their callbacks', async () => {
+  let callbacks = 0;
+  const listener = await startWsListener(
+    'ws',
+    { enable: true, bind: '127.0.0.1', port: 0, path: '/mqtt' },
+    false,
+    (conn) => {
+      // As the broker does: coalesced, then packets written in pieces (mqtt-packet's way).
+      coalesceWrites(conn);
+      for (let i = 0; i < 12; i++) conn.write(Buffer.from([i]), () => callbacks++);
+      setImmediate(() => conn.write(Buffer.from('next turn'), () => callbacks++));
+    },
+    { add: () => {} },
+    pino({ level: 'silent' }),
+  );
+  const client = new WebSocket(`ws://127.0.0.1:${listener.bound.port}/mqtt`, 'mqtt');
+  try {
+    const frames: Buffer[] = [];
+    const both = new Promise<void>((resolve) =>
+      client.on('message', (data: Buffer) => {
+        frames.push(data);
+        if (frames.length === 2) resolve();
+      }),
+    );
+    await both;
+    assert.deepEqual([...frames[0]!], Array.from({ length: 12 }, (_, i) => i));
+    assert.equal(frames[1]!.toString(), 'next turn');
+    await immediate();
+    assert.equal(callbacks, 13);
+  } finally {
+    client.terminate();
+    await listener.close();
   }
 });

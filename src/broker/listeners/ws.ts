@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { WsListenerConfig, WssListenerConfig } from '../../node/node-config.js';
@@ -9,6 +10,23 @@ import { closeServer, keepSocket, listenServer } from './server-lifecycle.js';
 import { serverTlsOptions } from './tls-options.js';
 
 const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
+
+/**
+ * ws's stream sends every chunk written to it as its own WebSocket frame, and mqtt-packet writes a
+ * packet in several chunks (header, topic, payload...), so one PUBLISH became about five frames and
+ * as many socket writes. With `_writev`, the chunks buffered while the stream is corked (a packet,
+ * or a whole event-loop turn of packets: write-coalescing.ts) leave as one binary frame. MQTT over
+ * WebSocket lets a frame hold several packets or parts of one [MQTT-6.0.0-2].
+ */
+export function oneFramePerFlush(stream: Duplex): Duplex {
+  const writeOne = stream._write.bind(stream);
+  stream._writev = (chunks, callback) => {
+    const data = chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk as Buffer));
+    // 'buffer' is what Writable passes for Buffer chunks; BufferEncoding does not name it.
+    writeOne(data, 'buffer' as BufferEncoding, callback);
+  };
+  return stream;
+}
 
 /** MQTT over WebSocket (`ws`) or secure WebSocket (`wss`, when `secure`). */
 export async function startWsListener(
@@ -42,7 +60,7 @@ export async function startWsListener(
   });
   wss.on('error', (error) => log.error({ err: error, listener: name }, 'websocket server error'));
   wss.on('connection', (ws, req) => {
-    const stream = createWebSocketStream(ws);
+    const stream = oneFramePerFlush(createWebSocketStream(ws));
     stream.on('error', (error) => log.debug({ err: error, listener: name }, 'websocket stream error'));
     handle(stream, metaOf(name, req.socket), req);
   });
