@@ -24,6 +24,7 @@ const ONLY: Record<string, string> = {
   migrate: 'migrate.ts', retainer: 'retainer.ts', 'auth-chain': 'auth-chain.ts',
   'cluster-apply': 'cluster-apply.ts',
   'cluster-throughput': 'cluster-throughput.ts',
+  websocket: 'websocket.ts',
 };
 const onlyAt = process.argv.indexOf('--only');
 if (onlyAt >= 0) {
@@ -57,7 +58,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--rounds N] [--targets ${[...NODE_TARGETS, MOSQUITTO_TARGET].map((t) => t.id).join(',')}]
                         [--compare bench/results/OLD.json] [--no-pin] [--storm-clients N] [--scenarios fan-in,paced]
-       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-apply|cluster-throughput [that script's flags]`);
+       npm run bench -- --only hot-change|validate|profile|migrate|retainer|auth-chain|cluster-apply|cluster-throughput|websocket [that script's flags]`);
   process.exit(0);
 }
 
