@@ -28,6 +28,7 @@ import { deliverLocallyFirst, resubscribeOnReady } from './local-first-emitter.j
 import { refuseSessionsWhileDown, SessionRouter, type SessionStore } from './session-router.js';
 import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
+import { RedisSessionRecords } from './redis-session-records.js';
 
 const require = createRequire(import.meta.url);
 // The libraries' own ioredis (the version they are tested with), not the app's.
@@ -56,6 +57,8 @@ export interface ClusterMessaging {
   readonly persistence: unknown;
   /** Shared-subscription groups kept cluster-wide (one member of the cluster gets each message). */
   readonly sharedGroups: RedisSharedGroups;
+  /** CONNACK Session Present record kept cluster-wide (a session made on one node resumed on another). */
+  readonly sessionRecords: RedisSessionRecords;
   /** Called once aedes exists, before anything wraps its publish (emit order, session takeover). */
   attach(aedes: Aedes, target: TakeoverTarget & { countDropped?: () => void }): void;
   /** Wraps aedes' authenticate: refuses sessions that need Redis while it is down. */
@@ -178,8 +181,9 @@ function watchErrors(conn: RedisClient, log: Logger, what: string): void {
 
 export async function createRedisMessaging(options: RedisMessagingOptions): Promise<ClusterMessaging> {
   const { url, name, log } = options;
+  const cluster = redisClusterContext(url, name);
   const sharedGroups = new RedisSharedGroups({
-    cluster: redisClusterContext(url, name),
+    cluster,
     nodeName: options.nodeName,
     strategy: options.sharedSubscriptionStrategy,
     log,
@@ -271,10 +275,12 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   });
   const willSweepSafe = (): boolean => redisUp() && Date.now() - sessionsBackAt > 1.5 * HEARTBEAT_MS;
   const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp, willSweepSafe);
+  const sessionRecords = new RedisSessionRecords(cluster, log);
   try {
     await Promise.all([untilReady(subConn, 'sub'), untilReady(pubConn, 'pub'), untilReady(db, 'sessions')]);
   } catch (error) {
     for (const conn of [subConn, pubConn, db]) conn.disconnect();
+    await sessionRecords.close();
     await sharedGroups.close();
     throw error;
   }
@@ -283,6 +289,7 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     mq,
     persistence,
     sharedGroups,
+    sessionRecords,
     attach(aedes, target) {
       order.track(aedes as unknown as Parameters<typeof order.track>[0]);
       countDropped = target.countDropped;
@@ -301,6 +308,7 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
         log.debug({ err: error }, 'closing the session store');
       }
       db.disconnect();
+      await sessionRecords.close();
       await sharedGroups.close();
     },
   };

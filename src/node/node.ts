@@ -80,7 +80,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     settings: current.document.settings,
     sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
     mqtt5: mqtt5LimitsFromConfig(config.mqtt),
-    ...(messaging !== undefined ? { messaging, sharedGroups: messaging.sharedGroups } : {}),
+    ...(messaging !== undefined ? { messaging, sharedGroups: messaging.sharedGroups, sessionRecords: messaging.sessionRecords } : {}),
   }).catch(async (error: unknown) => {
     await messaging?.close();
     throw error;
