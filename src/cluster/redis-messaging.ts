@@ -5,6 +5,7 @@
  * Both are namespaced by cluster name so two clusters can share one Redis:
  *   pub/sub channels  `modmq:{<name>}/<mqtt topic>` (the `/` keeps MQTT wildcards whole levels)
  *   persistence keys  `modmq:{<name>}:aedes:...`   (ioredis keyPrefix)
+ *   Session Present   `modmq:{<name>}:session:<clientId>` (redis-session-records.ts)
  *
  * Each message is processed once, by the node where it was published: aedes runs its publish steps
  * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every

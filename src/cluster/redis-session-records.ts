@@ -6,9 +6,11 @@
  * can share one Redis), that lives as long as the session: a finite expiry becomes the key's TTL
  * (Redis drops it then), Infinity a key without TTL; `exists` is the key existing.
  *
- * The connection is the cluster's usual one (ClusterContext.connect): while Redis is down a
- * command fails after a few reconnection attempts instead of waiting for Redis to come back. A
- * failure rejects; the caller then keeps aedes' own answer.
+ * The connection is the cluster's usual one (ClusterContext.connect). Once it has been up, a call
+ * made while it is down fails at once, like the session store's calls (redis-messaging.ts): the
+ * CONNECT that asked goes on with aedes' own answer (and is refused if it needs a stored session)
+ * instead of waiting for reconnection attempts. Before the first connection commands wait for it,
+ * which the node's start does anyway.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -18,12 +20,22 @@ import type { ClusterContext } from './cluster-context.js';
 export class RedisSessionRecords implements SessionRecords {
   private readonly redis: Redis;
   private readonly prefix: string;
+  private connectedOnce = false;
 
   constructor(cluster: ClusterContext, log: Logger) {
     this.prefix = `${cluster.keyPrefix}session:`;
     this.redis = cluster.connect();
+    this.redis.once('ready', () => {
+      this.connectedOnce = true;
+    });
     // The session connections already report outages; without a listener ioredis prints each error.
     this.redis.on('error', (error: Error) => log.debug({ err: error }, 'session records: Redis error'));
+  }
+
+  /** The connection, or an error at once while Redis is down. */
+  private conn(): Redis {
+    if (this.connectedOnce && this.redis.status !== 'ready') throw new Error('session records: cluster Redis unavailable');
+    return this.redis;
   }
 
   private key(clientId: string): string {
@@ -31,13 +43,13 @@ export class RedisSessionRecords implements SessionRecords {
   }
 
   async exists(clientId: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(clientId))) === 1;
+    return (await this.conn().exists(this.key(clientId))) === 1;
   }
 
   async keep(clientId: string, expiresAt: number): Promise<void> {
     if (expiresAt === Infinity) {
       // A plain SET also clears the TTL of an earlier, expiring record.
-      await this.redis.set(this.key(clientId), '1');
+      await this.conn().set(this.key(clientId), '1');
       return;
     }
     const ttlMs = Math.ceil(expiresAt - Date.now());
@@ -46,11 +58,11 @@ export class RedisSessionRecords implements SessionRecords {
       return;
     }
     // Relative, so the nodes' clocks need not agree with Redis' one.
-    await this.redis.set(this.key(clientId), '1', 'PX', ttlMs);
+    await this.conn().set(this.key(clientId), '1', 'PX', ttlMs);
   }
 
   async forget(clientId: string): Promise<void> {
-    await this.redis.del(this.key(clientId));
+    await this.conn().del(this.key(clientId));
   }
 
   /** Frees the connection (drops it at once while Redis is down). Idempotent. */
