@@ -16,6 +16,7 @@
  */
 import type { Aedes, Client, ConnectPacket } from 'aedes';
 import type { Duplex } from 'node:stream';
+import { stateOf } from './client-state.js';
 import { rewriteNextConnack } from './enhanced-auth-connack.js';
 
 /** Where the sessions that outlive their connection are recorded. */
@@ -106,6 +107,9 @@ export function attachSessionPresent(aedes: Aedes, records: SessionRecords, next
   aedes.on('clientDisconnect', (client: Client) => {
     if (owners.get(client.id) !== client) return;
     owners.delete(client.id);
+    // Taken over (here or on another node): the new connection owns the session and its record;
+    // the old one's end would overwrite it, after the fact when the new one is on another node.
+    if (stateOf(client)?.reason === 'takenover') return;
     const expiresAt = sessionEnd(client as SessionClient);
     const update = expiresAt === undefined ? records.forget(client.id) : records.keep(client.id, expiresAt);
     update.catch(onError);

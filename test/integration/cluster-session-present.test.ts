@@ -94,6 +94,24 @@ describe('Session Present across nodes', () => {
     assert.equal(await sessionPresentOn(n2, opts), false);
   });
 
+  test('v5: a session taken over by n2 keeps its record when n1 closes the old connection', async () => {
+    const old = await n1.connect({ clientId: 'sp-taken', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 1 } });
+    const closed = new Promise<void>((ok) => old.once('close', () => ok()));
+    const live = { clientId: 'sp-taken', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 300 } };
+    const taker = n2.open(live);
+    const connack = await new Promise<{ sessionPresent: boolean }>((ok) => taker.once('connect', (p) => ok(p)));
+    assert.equal(connack.sessionPresent, true);
+    await closed;
+    await gone(n1, 'sp-taken');
+    // n1 ended the old connection (1 s expiry) after n2 recorded the live session: n2's record stands.
+    await recorded('sp-taken', -1);
+    // Past the old connection's expiry, the session is still live on n2, so present.
+    await new Promise((r) => setTimeout(r, 1500));
+    const third = n1.open(live);
+    const again = await new Promise<{ sessionPresent: boolean }>((ok) => third.once('connect', (p) => ok(p)));
+    assert.equal(again.sessionPresent, true);
+  });
+
   test('MQTT 3.1.1: clean session 0 made on n2 is present on n1; clean session 1 on n1 ends it', async () => {
     const persistent = { clientId: 'sp-roam4', protocolVersion: 4 as const, clean: false };
     assert.equal(await sessionPresentOn(n2, persistent), false);
