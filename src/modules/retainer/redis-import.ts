@@ -3,7 +3,9 @@
  * SQLite file) into the cluster's Redis, in the layout RedisBackend reads. Each message is also
  * announced on the change feed with its sequence number, as the store script does, so nodes
  * already running the retainer apply it (or reload) instead of missing it. Messages already
- * expired stay behind. A topic Redis already holds is replaced (only with --force).
+ * expired stay behind, and so do `$SYS/...` ones: they describe the single node (its name, a
+ * broker list without the cluster), and the cluster's nodes publish their own. A topic Redis
+ * already holds is replaced (only with --force).
  */
 import type { Redis } from 'ioredis';
 import type { RetainedMessage } from '../../broker/hooks.js';
@@ -15,13 +17,16 @@ export interface RetainedContent {
   messages: RetainedMessage[];
   /** Expired by `now`: not copied. */
   expired: number;
+  /** `$SYS/...`: not copied. */
+  sys: number;
 }
 
 export function readRetainedFile(file: string, now: number): RetainedContent {
   return readSqlite(file, 'retained', (db) => {
     const all = (db.prepare('SELECT * FROM retained ORDER BY topic').all() as RetainedRow[]).map(fromRow);
-    const messages = all.filter((m) => m.expiresAt === undefined || m.expiresAt > now);
-    return { messages, expired: all.length - messages.length };
+    const own = all.filter((m) => !m.topic.startsWith('$SYS/'));
+    const messages = own.filter((m) => m.expiresAt === undefined || m.expiresAt > now);
+    return { messages, expired: own.length - messages.length, sys: all.length - own.length };
   });
 }
 
@@ -33,7 +38,7 @@ function storedEvent(seq: number, topic: string, record: Buffer): Buffer {
 export function retainedCopy(content: RetainedContent, prefix: string): ModuleDataCopy {
   const keys = { msgs: `${prefix}msgs`, exp: `${prefix}exp`, seq: `${prefix}seq`, events: `${prefix}events` };
   return {
-    counts: { messages: content.messages.length, expired_skipped: content.expired },
+    counts: { messages: content.messages.length, expired_skipped: content.expired, sys_skipped: content.sys },
     held: (redis: Redis) => redis.hlen(keys.msgs),
     async write(redis: Redis): Promise<boolean> {
       // The sequence numbers the events carry follow what Redis holds; a change meanwhile aborts.
