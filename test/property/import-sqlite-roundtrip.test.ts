@@ -3,7 +3,8 @@
  * SQLite store holds (written by the store itself), copied into Redis by the import, reads back
  * equal through the module's Redis backend: built-in DB users and rules (each login's rules in
  * the same order, ties of createdAt included), retained messages (payload bytes, properties with
- * Buffers, expiry), delayed messages (same ids, due order).
+ * Buffers, expiry), delayed messages (same ids, due order); delayed messages added to a queue
+ * Redis already holds (--force) get new ids and both sets stay.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -80,6 +81,18 @@ const propertiesArb = fc.option(
   { nil: undefined },
 );
 
+  const delayedArb: fc.Arbitrary<NewDelayedMessage> = fc.record({
+    topic: topicArb,
+    payload: bytes(16),
+    qos: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    retain: fc.boolean(),
+    properties: propertiesArb.map((p) => (p !== undefined && Object.keys(p).length > 0 ? p : undefined)),
+    fromClientId: fc.option(idArb, { nil: null }),
+    fromUsername: fc.option(idArb, { nil: null }),
+    publishAt: fc.integer({ min: 1, max: 2 ** 41 }),
+    createdAt: fc.integer({ min: 1, max: 2 ** 41 }),
+  });
+
 describe('import-from-sqlite round trips (SQLite store -> import -> Redis backend)', () => {
   test('built-in DB users and rules read back equal, each login\'s rules in the same order', async () => {
     await fc.assert(
@@ -145,19 +158,8 @@ describe('import-from-sqlite round trips (SQLite store -> import -> Redis backen
   });
 
   test('delayed messages read back equal, with their ids, in due order', async () => {
-    const messageArb: fc.Arbitrary<NewDelayedMessage> = fc.record({
-      topic: topicArb,
-      payload: bytes(16),
-      qos: fc.constantFrom(0 as const, 1 as const, 2 as const),
-      retain: fc.boolean(),
-      properties: propertiesArb.map((p) => (p !== undefined && Object.keys(p).length > 0 ? p : undefined)),
-      fromClientId: fc.option(idArb, { nil: null }),
-      fromUsername: fc.option(idArb, { nil: null }),
-      publishAt: fc.integer({ min: 1, max: 2 ** 41 }),
-      createdAt: fc.integer({ min: 1, max: 2 ** 41 }),
-    });
     await fc.assert(
-      fc.asyncProperty(fc.array(messageArb, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 3 }), async (messages, deletions) => {
+      fc.asyncProperty(fc.array(delayedArb, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 3 }), async (messages, deletions) => {
         const { name, prefix, file } = fresh('delayed-publish', 'delayed.db');
         const sqlite = DelayedStore.open(file);
         const ids = messages.map((m) => sqlite.insert(m));
@@ -178,6 +180,32 @@ describe('import-from-sqlite round trips (SQLite store -> import -> Redis backen
         }
       }),
       { numRuns: 25 },
+    );
+  });
+
+  test('delayed messages added to a queue Redis already holds (--force): both kept, the node\'s under new ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(delayedArb, { minLength: 1, maxLength: 5 }), fc.array(delayedArb, { minLength: 1, maxLength: 5 }), async (held, local) => {
+        const { name, prefix, file } = fresh('delayed-publish', 'delayed.db');
+        const sqlite = DelayedStore.open(file);
+        for (const m of local) sqlite.insert(m);
+        sqlite.close();
+        const store = await RedisDelayedStore.open(redisClusterContext(redis.url, name), prefix, (e) => assert.fail(String(e)));
+        try {
+          for (const m of held) await store.insert(m, 0);
+          assert.equal(await delayedCopy(readDelayedFile(file), prefix).write(client), true);
+          const got = (await store.list(0, 1000)).items;
+          const content = ({ id: _id, ...m }: { id: number } & NewDelayedMessage): NewDelayedMessage => m;
+          const key = (m: NewDelayedMessage): string => JSON.stringify({ ...m, payload: m.payload.toString('hex') });
+          assert.deepEqual(got.map((m) => key(content(m))).sort(), [...held, ...local].map(key).sort());
+          assert.equal(new Set(got.map((m) => m.id)).size, held.length + local.length, 'ids stay unique');
+          // The counter moved past every id: the next message gets a fresh one.
+          assert.equal(await store.insert(local[0]!, 0), held.length + local.length + 1);
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 20 },
     );
   });
 });
