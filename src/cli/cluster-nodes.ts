@@ -45,8 +45,10 @@ interface ImportFlags {
   json?: boolean;
 }
 
+/** "2 users, 1 rules"; what was skipped only when something was. */
 const countsText = (counts: Record<string, number>): string =>
   Object.entries(counts)
+    .filter(([kind, n]) => n > 0 || !kind.endsWith('_skipped'))
     .map(([kind, n]) => `${n} ${kind.replace(/_/g, ' ')}`)
     .join(', ');
 
