@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ImportError, importFromSqlite } from '../cluster/import-from-sqlite.js';
+import { ImportError, importFromSqlite, type ImportResult, type ModuleDataReport } from '../cluster/import-from-sqlite.js';
 import { ModmqError } from '../errors.js';
 import { formatConfigProblems, loadNodeConfig } from '../node/load-config.js';
 import type { NodeConfig } from '../node/node-config.js';
@@ -42,6 +42,31 @@ interface ImportFlags {
   url?: string;
   name?: string;
   force?: boolean;
+  json?: boolean;
+}
+
+/** "2 users, 1 rules"; what was skipped only when something was. */
+const countsText = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .filter(([kind, n]) => n > 0 || !kind.endsWith('_skipped'))
+    .map(([kind, n]) => `${n} ${kind.replace(/_/g, ' ')}`)
+    .join(', ');
+
+/** One line per module: what its node-local data became. */
+function moduleLine(m: ModuleDataReport): string {
+  const counts = countsText(m.counts);
+  if (m.outcome === 'copied') return `module ${m.id} (${m.type}): copied ${counts}${m.note !== undefined ? `; ${m.note}` : ''}`;
+  return `module ${m.id} (${m.type}): nothing to move: ${m.note ?? ''}${counts !== '' ? ` (${counts})` : ''}`;
+}
+
+function printResult(io: CliIo, result: ImportResult, dbFile: string, target: string): void {
+  if (result.mode === 'history') {
+    io.out(`imported ${result.imported} revision(s) from ${dbFile} into ${target}; current revision ${result.revision}`);
+  } else {
+    io.out(`added revision ${result.sourceRevision} of ${dbFile} to ${target} as revision ${result.revision} (--force)`);
+  }
+  for (const m of result.modules) io.out(moduleLine(m));
+  io.out('API keys and the admin password stay in each node\'s own database.');
 }
 
 async function runImport(io: CliIo, flags: ImportFlags): Promise<void> {
@@ -71,16 +96,19 @@ async function runImport(io: CliIo, flags: ImportFlags): Promise<void> {
   const dbFile = join(dataDir, NODE_DB_FILE);
   try {
     const result = await importFromSqlite({ dbFile, url, name, force: flags.force === true });
-    const target = `cluster "${name}" at ${redactUrl(url)}`;
-    if (result.mode === 'history') {
-      io.out(`imported ${result.imported} revision(s) from ${dbFile} into ${target}; current revision ${result.revision}`);
-    } else {
-      io.out(`added revision ${result.sourceRevision} of ${dbFile} to ${target} as revision ${result.revision} (--force)`);
-    }
-    io.out('API keys and the admin password stay in each node\'s own database.');
+    if (flags.json) io.out(JSON.stringify({ ok: true, cluster: name, file: dbFile, ...result }, null, 2));
+    else printResult(io, result, dbFile, `cluster "${name}" at ${redactUrl(url)}`);
   } catch (err) {
     if (!(err instanceof ImportError)) throw err;
-    io.err(`import-from-sqlite: ${err.message}`);
+    if (flags.json) {
+      io.out(JSON.stringify({ ok: false, error: err.message, problems: err.problems }, null, 2));
+    } else {
+      io.err(`import-from-sqlite: ${err.message}`);
+      for (const p of err.problems) {
+        const where = `${p.module !== undefined ? `module ${p.module}: ` : ''}${p.pointer === '' ? '(root)' : p.pointer}`;
+        io.err(`import-from-sqlite: revision ${p.revision}: ${where}: ${p.message} [${p.keyword}]`);
+      }
+    }
     throw new CliExit(1);
   }
 }
@@ -115,11 +143,12 @@ export function registerClusterViewCommands(cluster: Command, io: CliIo): void {
 
   cluster
     .command('import-from-sqlite')
-    .description("move a single node's config store (its document and history) into the cluster's Redis")
+    .description("move a stopped single node's config store (document and history) and its modules' data into the cluster's Redis")
     .option('-c, --config <file>', 'the node config of that node (data_dir; cluster.url and cluster.name if set)')
     .option('--data-dir <dir>', "the node's data dir (holds modmq.db)")
     .option('--url <redis-url>', 'the Redis of the cluster (default: cluster.url of -c)')
     .option('--name <cluster>', 'cluster name (default: cluster.name of -c, else modmq)')
-    .option('--force', 'Redis already holds a document: add this node\'s document on top as a new revision')
+    .option('--force', 'Redis already holds a document or module data: add this node\'s document on top as a new revision, and its module data to what is there')
+    .option('--json', 'print the result (or the refusal with its problems) as JSON')
     .action(async (opts: ImportFlags) => runImport(io, opts));
 }

@@ -26,7 +26,7 @@ export function clusterKeyPrefix(name: string): string {
   return `modmq:{${name}}:`;
 }
 
-export function moduleKeyPrefix(cluster: ClusterContext, moduleId: string): string {
+export function moduleKeyPrefix(cluster: Pick<ClusterContext, 'keyPrefix'>, moduleId: string): string {
   return `${cluster.keyPrefix}m:${moduleId}:`;
 }
 

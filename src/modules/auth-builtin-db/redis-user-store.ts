@@ -1,11 +1,6 @@
 /**
- * Users and ACL rules in the cluster's Redis (cluster mode), same semantics as the SQLite store.
- *
- *   <prefix>users          hash  "<kind>\n<id>" -> JSON user (salt and hash base64)
- *   <prefix>acl:<kind>\n<id>  hash  "<action>\n<topic>" -> "<permission> <createdAt> <order>"
- *   <prefix>logins         set   "<kind>\n<id>" of every login that ever had a rule (listing)
- *   <prefix>order          counter: the insertion order SQLite's rowid gives (ties of createdAt)
- *   <prefix>changed        channel: "<writer token>" after any change
+ * Users and ACL rules in the cluster's Redis (cluster mode), same semantics as the SQLite store;
+ * the key layout is in redis-user-codec.ts.
  *
  * Lookups on the CONNECT path are cached per node; every change publishes on `changed` and every
  * node drops its cache (and its broker's ACL cache) when it hears it. A result read while a change
@@ -15,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ChangeFeed } from '../../cluster/change-feed.js';
 import type { ClusterContext } from '../../cluster/cluster-context.js';
-import type { HashAlgorithm } from './secret.js';
+import { decodeRules, decodeUser, encodeUser, loginKey as login, splitLogin, type OrderedRule } from './redis-user-codec.js';
 import type { AclKind, AclQuery, AclRule, AclRuleAction, StoredUser, UserKind, UserQuery, UserStore } from './user-store.js';
 
 const CACHE_LIMIT = 10_000;
@@ -27,51 +22,8 @@ redis.call('SADD', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return order`;
 
-interface UserJson {
-  a: HashAlgorithm;
-  s: string;
-  h: string;
-  su: boolean;
-  c: number;
-}
-
-const login = (kind: string, id: string): string => `${kind}\n${id}`;
-
 /** SQLite's LIKE ignores the case of ASCII letters only; so does the Redis listing. */
 const asciiLower = (s: string): string => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
-
-function splitLogin(member: string): [string, string] {
-  const nl = member.indexOf('\n');
-  return [member.slice(0, nl), member.slice(nl + 1)];
-}
-
-function encodeUser(u: StoredUser): string {
-  const json: UserJson = { a: u.secret.algorithm, s: u.secret.salt.toString('base64'), h: u.secret.hash.toString('base64'), su: u.isSuperuser, c: u.createdAt };
-  return JSON.stringify(json);
-}
-
-function decodeUser(kind: UserKind, id: string, text: string): StoredUser {
-  const j = JSON.parse(text) as UserJson;
-  return { kind, id, secret: { algorithm: j.a, salt: Buffer.from(j.s, 'base64'), hash: Buffer.from(j.h, 'base64') }, isSuperuser: j.su, createdAt: j.c };
-}
-
-interface OrderedRule extends AclRule {
-  order: number;
-}
-
-/** A login's rules newest first; ties in the order they were written, last first (SQLite rowid DESC). */
-function decodeRules(kind: AclKind, id: string, hash: Record<string, string>): OrderedRule[] {
-  const rules: OrderedRule[] = [];
-  for (const [field, value] of Object.entries(hash)) {
-    const nl = field.indexOf('\n');
-    const [permission, createdAt, order] = value.split(' ');
-    rules.push({
-      kind, id, action: field.slice(0, nl) as AclRuleAction, topic: field.slice(nl + 1),
-      permission: permission as 'allow' | 'deny', createdAt: Number(createdAt), order: Number(order),
-    });
-  }
-  return rules.sort((a, b) => b.createdAt - a.createdAt || b.order - a.order);
-}
 
 const plain = ({ order: _order, ...rule }: OrderedRule): AclRule => rule;
 

@@ -21,7 +21,8 @@ export interface DelayedMessage {
 
 export type NewDelayedMessage = Omit<DelayedMessage, 'id'>;
 
-interface Row {
+/** A row of the `delayed` table (read as is by `modmq cluster import-from-sqlite`, too). */
+export interface DelayedRow {
   id: number;
   topic: string;
   payload: Buffer;
@@ -126,7 +127,7 @@ export class DelayedStore implements DelayedQueue {
 
   /** The earliest messages due at `nowMs`, oldest first. */
   due(nowMs: number, limit: number): DelayedMessage[] {
-    return (this.stmts.due.all(nowMs, limit) as Row[]).map(toMessage);
+    return (this.stmts.due.all(nowMs, limit) as DelayedRow[]).map(toMessage);
   }
 
   /** When the earliest held message is due (epoch ms), or undefined when none is held. */
@@ -136,7 +137,7 @@ export class DelayedStore implements DelayedQueue {
   }
 
   get(id: number): DelayedMessage | undefined {
-    const row = this.stmts.get.get(id) as Row | undefined;
+    const row = this.stmts.get.get(id) as DelayedRow | undefined;
     return row ? toMessage(row) : undefined;
   }
 
@@ -155,10 +156,10 @@ export class DelayedStore implements DelayedQueue {
   /** A page in due order, optionally only one target topic; `total` counts the whole selection. */
   list(offset: number, limit: number, topic?: string): { total: number; items: DelayedMessage[] } {
     if (topic === undefined) {
-      return { total: this.size, items: (this.stmts.list.all(limit, offset) as Row[]).map(toMessage) };
+      return { total: this.size, items: (this.stmts.list.all(limit, offset) as DelayedRow[]).map(toMessage) };
     }
     const total = (this.stmts.countTopic.get(topic) as { n: number }).n;
-    return { total, items: (this.stmts.listTopic.all(topic, limit, offset) as Row[]).map(toMessage) };
+    return { total, items: (this.stmts.listTopic.all(topic, limit, offset) as DelayedRow[]).map(toMessage) };
   }
 
   close(): void {
@@ -166,7 +167,7 @@ export class DelayedStore implements DelayedQueue {
   }
 }
 
-function toMessage(row: Row): DelayedMessage {
+export function toMessage(row: DelayedRow): DelayedMessage {
   return {
     id: row.id,
     topic: row.topic,

@@ -108,16 +108,17 @@ interface Header {
   k: number;
 }
 
-const member = (id: number): string => String(id).padStart(15, '0');
+/** A message's member name: its id, 15 digits, so members sort by id. */
+export const member = (id: number): string => String(id).padStart(15, '0');
 
-function encodeMessage(m: NewDelayedMessage): Buffer {
+export function encodeMessage(m: NewDelayedMessage): Buffer {
   const header: Header = { t: m.topic, q: m.qos, r: m.retain, c: m.fromClientId, u: m.fromUsername, a: m.publishAt, k: m.createdAt };
   const properties = encodeProperties(m.properties);
   if (properties !== null) header.p = properties;
   return encodeRecord(JSON.stringify(header), m.payload);
 }
 
-function decodeMessage(memberName: string, record: Buffer): DelayedMessage {
+export function decodeMessage(memberName: string, record: Buffer): DelayedMessage {
   const { header, payload } = decodeRecord(record);
   const h = JSON.parse(header) as Header;
   return {

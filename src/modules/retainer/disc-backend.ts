@@ -6,7 +6,8 @@ import { RamBackend } from './ram-backend.js';
 
 export const RETAINER_DB_FILE = 'retained.db';
 
-interface Row {
+/** A row of the `retained` table (read as is by `modmq cluster import-from-sqlite`, too). */
+export interface RetainedRow {
   topic: string;
   payload: Buffer;
   qos: number;
@@ -47,7 +48,7 @@ export class DiscBackend extends RamBackend {
         'INSERT OR REPLACE INTO retained (topic, payload, qos, properties, stored_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       );
       this.del = this.db.prepare('DELETE FROM retained WHERE topic = ?');
-      for (const row of this.db.prepare('SELECT * FROM retained').iterate() as IterableIterator<Row>) {
+      for (const row of this.db.prepare('SELECT * FROM retained').iterate() as IterableIterator<RetainedRow>) {
         super.put(fromRow(row));
       }
     } catch (error) {
@@ -130,7 +131,7 @@ export class DiscBackend extends RamBackend {
   }
 }
 
-function fromRow(row: Row): RetainedMessage {
+export function fromRow(row: RetainedRow): RetainedMessage {
   const m: RetainedMessage = { topic: row.topic, payload: row.payload, qos: row.qos as 0 | 1 | 2, storedAt: row.stored_at };
   if (row.properties !== null) m.properties = JSON.parse(row.properties, reviveBuffers) as Record<string, unknown>;
   if (row.expires_at !== null) m.expiresAt = row.expires_at;
