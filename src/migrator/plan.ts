@@ -73,7 +73,25 @@ export function planNode(node: LegacyNode, mappings: readonly LegacyMapping[]): 
     }
     if (state.enabled.get(name)) plan.warnings.push({ code: 'plugin-not-migrated', message: `${name} is loaded but has no mapping`, node: node.name });
   }
+  if (node.env) attachEnvSources(plan, node);
   return plan;
+}
+
+/** Keys the env file set name the file lines they replaced; the env layer's notes become warnings. */
+function attachEnvSources(plan: NodePlan, node: LegacyNode): void {
+  const env = node.env;
+  if (!env) return;
+  for (const n of env.notes) plan.warnings.push({ code: n.code, message: n.message, node: node.name, location: n.location });
+  const replaced = new Map<number, Location[]>();
+  for (const doc of [node.emqxConf, ...node.plugins.values()]) {
+    for (const s of doc?.settings ?? []) if (s.location.file === env.file && s.overridden?.length) replaced.set(s.location.line, s.overridden);
+  }
+  for (const k of plan.keys) {
+    if (k.location.file !== env.file) continue;
+    k.fromEnv = true;
+    const overrides = replaced.get(k.location.line);
+    if (overrides) k.overrides = overrides;
+  }
 }
 
 /** The acl-file mapping reads etc/acl.conf from the node itself (no emqx.conf key needed). */
