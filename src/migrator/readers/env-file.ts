@@ -33,7 +33,7 @@ export function parseEnvFile(text: string, file: string): EnvFile {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const location = { file, line: i + 1 };
     const problem = (message: string): void => {
-      out.problems.push({ code: 'env-syntax', message: `${file}:${location.line}: ${message}`, location });
+      out.problems.push({ code: 'env-syntax', message, location });
     };
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) return;
