@@ -181,9 +181,11 @@ export function registerMigrateCommand(program: Command, io: CliIo): Command {
 }
 
 /** `modmq validate --legacy NODE_DIR...`: every check of migrate, nothing written. */
-export async function runLegacyValidation(nodeDirs: readonly string[], io: Pick<CliIo, 'out' | 'err' | 'cwd'>, deps: MigrateCliDeps = {}): Promise<number> {
+export async function runLegacyValidation(nodeDirs: readonly string[], io: Pick<CliIo, 'out' | 'err' | 'cwd'>, deps: MigrateCliDeps = {}, env: readonly string[] = []): Promise<number> {
+  const envFiles = parseEnvOptions(env, io);
+  if (envFiles === undefined) return 2;
   const outcome = await runMigration(
-    { nodeDirs, cwd: io.cwd },
+    { nodeDirs, cwd: io.cwd, envFiles },
     { mappings: deps.mappings ?? legacyMappings, catalog: deps.catalog ?? (await createSchemaCatalog()), readers: deps.readers ?? defaultReaders },
   );
   printOutcome(outcome, io);

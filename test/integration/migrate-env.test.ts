@@ -103,6 +103,25 @@ describe('migrate --env', () => {
     assert.deepEqual(report.keys.map((k) => [k.key, k.file, k.line]).sort(), [['allow_anonymous', 'n1.env', 1], ['listener.tcp.external', 'etc/emqx.conf', 2], ['log.level', 'n1.env', 3]]);
   });
 
+  it('4.0–4.2: a key no file sets gets a warning (that Docker entrypoint only rewrites existing lines); numbered siblings do not', async () => {
+    const dir = path.join(temp, 'v42', 'n1');
+    await mkdir(path.join(dir, 'etc'), { recursive: true });
+    await writeFile(path.join(dir, 'etc/emqx.conf'), 'allow_anonymous = true\nmodule.rewrite.pub.rule.1 = a/# ^a/(.+)$ b/$1\n');
+    await writeFile(path.join(dir, 'n1.env'), 'EMQX_ALLOW_ANONYMOUS=false\nEMQX_LOG__LEVEL=error\nEMQX_MODULE__REWRITE__PUB__RULE__2=c/# ^c/(.+)$ d/$1\n');
+    const { code, errors, report } = await migrate(path.join(temp, 'v42'), ['n1', '--env', 'n1=n1/n1.env', '--from-version', '4.2'], path.join(temp, 'v42-out'));
+    assert.equal(code, 0, errors.join('\n'));
+    assert.deepEqual(report.warnings.filter((w) => w.code === 'env-key-not-in-file').map((w) => w.message), [
+      'n1.env:2: log.level: no file sets this key; the 4.2 Docker entrypoint only rewrites existing or commented-out lines (and appends numbered keys next to a sibling), so check that the node used it (migrated as set)',
+    ]);
+  });
+
+  it('validate --legacy takes --env too', async () => {
+    const io = captureIo(fixture);
+    assert.equal(await runCli(['validate', '--legacy', 'emqx-a', 'emqx-b', ...envArgs], io), 1);
+    assert.ok(io.errors.includes('  emqx-a: 1000 (emqx.env:9)'), io.errors.join('\n'));
+    assert.ok(io.lines.some((l) => l.startsWith('warning [env-loaded] emqx.env:10: EMQX_LOADED_PLUGINS loads emqx_retainer')), io.lines.join('\n'));
+  });
+
   it('an --env naming no given node directory, or no file, is unreadable input (exit 2)', async () => {
     const io = captureIo(fixture);
     assert.equal(await runCli(['migrate', 'emqx-a', '--env', 'emqx-c=emqx-a/emqx.env', '--env', 'emqx-a=missing.env', '--out', path.join(temp, 'x')], io), 2);
