@@ -1,6 +1,7 @@
 /**
  * `modmq migrate NODE_DIR... --out DIR`: EMQX 4.x node trees (and an EE export) -> cluster.json,
- * nodes/<name>.conf, report.json, report.md. `--env NODE_DIR=FILE` adds a node's `EMQX_*` environment. Exit 0 clean, 1 conflicts or errors, 2 unreadable input.
+ * nodes/<name>.conf, report.json, report.md. Exit 0 clean, 1 conflicts or errors, 2 unreadable input.
+ * `--env NODE_DIR=FILE` (repeatable) adds a node's `EMQX_*` environment from an env file (env > file);
  * `--apply URL` pushes the result to a running node (compare-and-set, idempotent);
  * `--reverse CLUSTER_FILE --out DIR` writes a 4.x node tree back from a cluster document.
  */
@@ -92,7 +93,7 @@ function parseEnvOptions(values: readonly string[], io: Pick<CliIo, 'err'>): Arr
   for (const value of values) {
     const eq = value.indexOf('=');
     if (eq <= 0 || eq === value.length - 1) {
-      io.err(`modmq migrate: --env takes NODE_DIR=FILE (a node directory given as argument, or its name), got '${value}'`);
+      io.err(`modmq: --env takes NODE_DIR=FILE (a node directory given as argument, or its name), got '${value}'`);
       return undefined;
     }
     specs.push({ node: value.slice(0, eq), file: value.slice(eq + 1) });
