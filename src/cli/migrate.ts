@@ -1,6 +1,7 @@
 /**
  * `modmq migrate NODE_DIR... --out DIR`: EMQX 4.x node trees (and an EE export) -> cluster.json,
  * nodes/<name>.conf, report.json, report.md. Exit 0 clean, 1 conflicts or errors, 2 unreadable input.
+ * `--env NODE_DIR=FILE` (repeatable) adds a node's `EMQX_*` environment from an env file (env > file);
  * `--apply URL` pushes the result to a running node (compare-and-set, idempotent);
  * `--reverse CLUSTER_FILE --out DIR` writes a 4.x node tree back from a cluster document.
  */
@@ -23,6 +24,8 @@ import { CliExit, type CliIo } from './io.js';
 
 export interface MigrateCliOptions {
   out?: string;
+  /** `--env NODE_DIR=FILE`, repeatable: a node's `EMQX_*` environment (env file). */
+  env?: string[];
   eeExport?: string;
   format?: OutputFormat;
   prefer?: string;
@@ -47,9 +50,11 @@ export async function runMigrateCommand(nodeDirs: readonly string[], options: Mi
     io.err('modmq migrate: --out DIR is required (or --apply URL)');
     return 2;
   }
+  const envFiles = parseEnvOptions(options.env ?? [], io);
+  if (envFiles === undefined) return 2;
   const outcome = await runMigration(
     {
-      nodeDirs, cwd: io.cwd, strict: options.strict ?? true,
+      nodeDirs, cwd: io.cwd, strict: options.strict ?? true, envFiles,
       ...(options.eeExport === undefined ? {} : { eeExport: options.eeExport }),
       ...(options.fromVersion === undefined ? {} : { fromVersion: options.fromVersion }),
       ...(options.prefer === undefined ? {} : { prefer: options.prefer }),
@@ -80,6 +85,20 @@ export async function runMigrateCommand(nodeDirs: readonly string[], options: Mi
     }
   }
   return outcome.exitCode;
+}
+
+/** `NODE_DIR=FILE` values of --env; undefined (after printing why) when one has no `=`. */
+function parseEnvOptions(values: readonly string[], io: Pick<CliIo, 'err'>): Array<{ node: string; file: string }> | undefined {
+  const specs: Array<{ node: string; file: string }> = [];
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0 || eq === value.length - 1) {
+      io.err(`modmq: --env takes NODE_DIR=FILE (a node directory given as argument, or its name), got '${value}'`);
+      return undefined;
+    }
+    specs.push({ node: value.slice(0, eq), file: value.slice(eq + 1) });
+  }
+  return specs;
 }
 
 /** Prints unreadable inputs, errors and conflicts (stderr) and a one-line summary (stdout). */
@@ -133,6 +152,7 @@ export function registerMigrateCommand(program: Command, io: CliIo): Command {
     .description('Migrate EMQX 4.x node trees (etc/, data/) and an EE export to a modmq cluster document, node configs and a report')
     .argument('[nodeDirs...]', 'one directory per legacy node (its name names the node in the report)')
     .option('--out <dir>', 'output directory')
+    .option('--env <nodeDir=file>', "a node's EMQX_* environment as an env file (docker --env-file / .env), applied over its files; repeatable", (value: string, list: string[]) => [...list, value], [] as string[])
     .option('--ee-export <file>', 'EMQX Enterprise `emqx_ctl data export` JSON')
     .addOption(new Option('--format <format>', 'cluster document format (hocon also writes cluster.conf)').choices(['json', 'hocon']).default('json'))
     .option('--prefer <node>', "resolve conflicts with this node's values")
@@ -147,7 +167,7 @@ export function registerMigrateCommand(program: Command, io: CliIo): Command {
         io.err(`modmq migrate: --strict takes true or false, got '${String(strictRaw)}'`);
         throw new CliExit(2);
       }
-      const options: MigrateCliOptions = { strict: strictRaw !== false && strictRaw !== 'false', format: opts['format'] as OutputFormat };
+      const options: MigrateCliOptions = { strict: strictRaw !== false && strictRaw !== 'false', format: opts['format'] as OutputFormat, env: opts['env'] as string[] };
       for (const [name, key] of [['out', 'out'], ['eeExport', 'eeExport'], ['prefer', 'prefer'], ['fromVersion', 'fromVersion'], ['apply', 'apply'], ['reverse', 'reverse']] as const) {
         const v = opts[key];
         if (typeof v === 'string') options[name] = v;
@@ -162,9 +182,11 @@ export function registerMigrateCommand(program: Command, io: CliIo): Command {
 }
 
 /** `modmq validate --legacy NODE_DIR...`: every check of migrate, nothing written. */
-export async function runLegacyValidation(nodeDirs: readonly string[], io: Pick<CliIo, 'out' | 'err' | 'cwd'>, deps: MigrateCliDeps = {}): Promise<number> {
+export async function runLegacyValidation(nodeDirs: readonly string[], io: Pick<CliIo, 'out' | 'err' | 'cwd'>, deps: MigrateCliDeps = {}, env: readonly string[] = []): Promise<number> {
+  const envFiles = parseEnvOptions(env, io);
+  if (envFiles === undefined) return 2;
   const outcome = await runMigration(
-    { nodeDirs, cwd: io.cwd },
+    { nodeDirs, cwd: io.cwd, envFiles },
     { mappings: deps.mappings ?? legacyMappings, catalog: deps.catalog ?? (await createSchemaCatalog()), readers: deps.readers ?? defaultReaders },
   );
   printOutcome(outcome, io);

@@ -182,14 +182,14 @@ export function escapeProperty(text: string): string {
 }
 
 /** `validate --legacy NODE_DIR...`: the migration pipeline without outputs (same exit codes as migrate). */
-async function validateLegacy(dirs: readonly string[], cliIo: CliIo | undefined): Promise<number> {
+async function validateLegacy(dirs: readonly string[], env: readonly string[], cliIo: CliIo | undefined): Promise<number> {
   const { runLegacyValidation } = await import('./migrate.js');
   const io = cliIo ?? {
     out: (line: string) => process.stdout.write(`${line}\n`),
     err: (line: string) => process.stderr.write(`${line}\n`),
     cwd: process.cwd(),
   };
-  return runLegacyValidation(dirs, io);
+  return runLegacyValidation(dirs, io, {}, env);
 }
 
 /** Adds `validate` to the modmq program. With a CliIo, output and exit go through it. */
@@ -202,9 +202,10 @@ export function registerValidateCommand(program: Command, cliIo?: CliIo): Comman
     .addOption(new Option('--kind <kind>', 'document kind (detected per file when absent)').choices(KINDS))
     .option('--schemas-dir <dir>', 'schemas root (default: the bundled schemas/)')
     .option('--legacy', 'the arguments are EMQX 4.x node directories: run the migration checks without writing anything')
-    .action(async (files: string[], opts: { format: ValidateFormat; kind?: DocumentKind; schemasDir?: string; legacy?: boolean }) => {
+    .option('--env <nodeDir=file>', "with --legacy: a node's EMQX_* environment as an env file (as migrate --env); repeatable", (value: string, list: string[]) => [...list, value], [] as string[])
+    .action(async (files: string[], opts: { format: ValidateFormat; kind?: DocumentKind; schemasDir?: string; legacy?: boolean; env: string[] }) => {
       if (opts.legacy) {
-        const code = await validateLegacy(files, cliIo);
+        const code = await validateLegacy(files, opts.env, cliIo);
         if (code !== 0) throw new CliExit(code);
         return;
       }

@@ -76,6 +76,14 @@ export interface PskEntry {
   location: Location;
 }
 
+/** The node's `EMQX_*` environment (an env file given for the node), already applied to the files' documents. */
+export interface EnvLayer {
+  /** The env file as reports name it (relative to the node directory when it is inside it). */
+  file: string;
+  /** What the environment did beyond replacing values, or could not apply: reported as warnings with env file:line. */
+  notes: LegacyProblem[];
+}
+
 export interface LegacyNode {
   /** The node directory's base name (used in reports). */
   name: string;
@@ -90,6 +98,8 @@ export interface LegacyNode {
   loadedModules?: LoadedEntry[];
   acl?: { file: string; rules: AclRule[] };
   psk?: { file: string; entries: PskEntry[] };
+  /** Set when an env file was given: its settings replaced or joined the documents above (env > file). */
+  env?: EnvLayer;
   /** Every problem of every file read, with its location. */
   problems: LegacyProblem[];
 }

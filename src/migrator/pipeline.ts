@@ -13,15 +13,18 @@ import { mergePlans, type MergeResult } from './merge.js';
 import { planExport, type EnterpriseExportInput } from './plan-ee.js';
 import type { NodePlan } from './plan-types.js';
 import { planNode } from './plan.js';
+import type { ReadLegacyNodeOptions } from './readers/node-tree.js';
 import { buildReport, type MigrationReport, type ReportError } from './report.js';
 
 export interface MigratorReaders {
-  readNode(dir: string, options: { version?: string }): Promise<LegacyNode>;
+  readNode(dir: string, options: ReadLegacyNodeOptions): Promise<LegacyNode>;
   readExport(file: string): Promise<EnterpriseExportInput>;
 }
 
 export interface MigrateOptions {
   nodeDirs: readonly string[];
+  /** Per node: an env file with its `EMQX_*` environment (`node` = a node directory as given, or its name). */
+  envFiles?: ReadonlyArray<{ node: string; file: string }>;
   eeExport?: string;
   /** `4.x` version to assume (default: detected per node). */
   fromVersion?: string;
@@ -57,6 +60,7 @@ export async function runMigration(options: MigrateOptions, deps: MigrateDeps): 
   const unreadable: string[] = [];
   const nodes: LegacyNode[] = [];
   const readOptions = options.fromVersion === undefined ? {} : { version: options.fromVersion };
+  const envFor = await matchEnvFiles(options.nodeDirs, options.envFiles ?? [], cwd, unreadable);
   for (const dir of options.nodeDirs) {
     const abs = path.resolve(cwd, dir);
     const info = await stat(abs).catch(() => undefined);
@@ -64,8 +68,9 @@ export async function runMigration(options: MigrateOptions, deps: MigrateDeps): 
       unreadable.push(`${dir}: not a directory`);
       continue;
     }
+    const env = envFor.get(abs);
     try {
-      nodes.push(await deps.readers.readNode(abs, readOptions));
+      nodes.push(await deps.readers.readNode(abs, env ? { ...readOptions, env } : readOptions));
     } catch (error) {
       unreadable.push(`${dir}: ${(error as Error).message}`);
     }
@@ -116,6 +121,21 @@ export async function runMigration(options: MigrateOptions, deps: MigrateDeps): 
   if (document && merge.conflicts.length === 0) outcome.document = document;
   if (builtinDb) outcome.builtinDb = builtinDb;
   return outcome;
+}
+
+/** Node directory (absolute) -> its env file; a spec naming no given directory, or no file, is unreadable input. */
+async function matchEnvFiles(nodeDirs: readonly string[], specs: ReadonlyArray<{ node: string; file: string }>, cwd: string, unreadable: string[]): Promise<Map<string, { path: string; shownAs: string }>> {
+  const found = new Map<string, { path: string; shownAs: string }>();
+  for (const spec of specs) {
+    const wanted = path.resolve(cwd, spec.node);
+    const dir = nodeDirs.map((d) => path.resolve(cwd, d)).find((d) => d === wanted || path.basename(d) === spec.node);
+    const file = path.resolve(cwd, spec.file);
+    if (dir === undefined) unreadable.push(`--env ${spec.node}=${spec.file}: ${spec.node} is not one of the node directories given`);
+    else if (found.has(dir)) unreadable.push(`--env ${spec.node}=${spec.file}: node ${path.basename(dir)} already has an env file (${found.get(dir)?.shownAs})`);
+    else if (!(await stat(file).then((s) => s.isFile(), () => false))) unreadable.push(`--env ${spec.node}=${spec.file}: ${spec.file} is not a file`);
+    else found.set(dir, { path: file, shownAs: spec.file });
+  }
+  return found;
 }
 
 function describeModule(document: ClusterDocument, pointer: string): string {

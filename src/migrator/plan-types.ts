@@ -27,6 +27,10 @@ export interface Located<T = unknown> {
 /** A key outcome with the node and file it belongs to (report.json `keys[]` before shaping). */
 export interface NodeKeyOutcome extends KeyOutcome {
   node: string;
+  /** True for a key set by the node's env file (its location is the env file's line). */
+  fromEnv?: boolean;
+  /** For a key set by the node's env file: the file lines whose value it replaced. */
+  overrides?: Location[];
 }
 
 export interface PlanWarning {

@@ -13,6 +13,7 @@ import type { ForwardResult, LegacyMapping } from '../../migrations/legacy/mappi
 import type { ConfSetting, LegacyNode, Location } from './legacy-node.js';
 import { isLoaded, loadPosition, loadState, type LoadState } from './loaded.js';
 import type { NodePlan, PlannedModule } from './plan-types.js';
+import { compareVersions } from './readers/version.js';
 
 const isCoreSource = (m: LegacyMapping): boolean => m.source.startsWith('emqx.conf:');
 
@@ -73,7 +74,36 @@ export function planNode(node: LegacyNode, mappings: readonly LegacyMapping[]): 
     }
     if (state.enabled.get(name)) plan.warnings.push({ code: 'plugin-not-migrated', message: `${name} is loaded but has no mapping`, node: node.name });
   }
+  if (node.env) attachEnvSources(plan, node);
   return plan;
+}
+
+/** Keys the env file set name the file lines they replaced; the env layer's notes become warnings. */
+function attachEnvSources(plan: NodePlan, node: LegacyNode): void {
+  const env = node.env;
+  if (!env) return;
+  for (const n of env.notes) plan.warnings.push({ code: n.code, message: n.message, node: node.name, location: n.location });
+  const replaced = new Map<number, Location[]>();
+  for (const doc of [node.emqxConf, ...node.plugins.values()]) {
+    for (const s of doc?.settings ?? []) if (s.location.file === env.file && s.overridden?.length) replaced.set(s.location.line, s.overridden);
+  }
+  const before43 = node.version !== undefined && compareVersions(node.version, '4.3') < 0;
+  const shape = (key: string): string => key.replace(/\.\d+(?=\.|$)/g, '.N');
+  const fileShapes = new Set<string>();
+  for (const doc of [node.emqxConf, ...node.plugins.values()]) {
+    for (const s of doc?.settings ?? []) if (s.location.file !== env.file) fileShapes.add(shape(s.key));
+  }
+  for (const k of plan.keys) {
+    if (k.location.file !== env.file) continue;
+    k.fromEnv = true;
+    const overrides = replaced.get(k.location.line);
+    if (overrides) k.overrides = overrides;
+    else if (before43 && !(shape(k.key) !== k.key && fileShapes.has(shape(k.key)))) {
+      // 4.0–4.2 Docker edits lines that exist (numbered keys: next to a sibling); cuttlefish itself reads no env.
+      const message = `${k.key}: no file sets this key; the ${node.version} Docker entrypoint only rewrites existing or commented-out lines (and appends numbered keys next to a sibling), so check that the node used it (migrated as set)`;
+      plan.warnings.push({ code: 'env-key-not-in-file', message, node: node.name, location: k.location });
+    }
+  }
 }
 
 /** The acl-file mapping reads etc/acl.conf from the node itself (no emqx.conf key needed). */

@@ -1,6 +1,7 @@
 /**
  * The migration report. report.json is a public shape other tools read (issue 3):
- * `{summary, keys, conflicts, warnings}`; `keys[]` = `{node, file, line, key, class, target?, reason?}`,
+ * `{summary, keys, conflicts, warnings}`; `keys[]` = `{node, file, line, key, class, target?, reason?, source?,
+ * overrides?}` (`source: "env"` for a key from the node's env file, `overrides` the file lines it replaced),
  * `conflicts[]` = `{module, pointer, values: [{node, value, file, line}]}`, `warnings[]` =
  * `{code, message, nodes}`. Secret values print as "<redacted>". File problems and invalid outputs
  * are in `summary.errors` (they fail the run like conflicts).
@@ -19,6 +20,10 @@ export interface ReportKey {
   class: KeyClass;
   target?: string;
   reason?: string;
+  /** `env` for a key set by the node's `EMQX_*` environment: `file`/`line` are then the env file's. */
+  source?: 'env';
+  /** For an env key: the file lines whose value it replaced (env > file). */
+  overrides?: Array<{ file: string; line: number }>;
 }
 
 export interface ReportWarning {
@@ -84,6 +89,8 @@ export function buildReport(input: ReportInput): MigrationReport {
       const entry: ReportKey = { node: plan.node, file: k.location.file, line: k.location.line, key: k.key, class: k.class };
       if (k.target !== undefined) entry.target = k.target;
       if (k.reason !== undefined) entry.reason = k.reason;
+      if (k.fromEnv) entry.source = 'env';
+      if (k.overrides) entry.overrides = k.overrides.map((o) => ({ file: o.file, line: o.line }));
       keys.push(entry);
       if (k.secret && k.target) secretTargets.add(k.target);
     }
@@ -171,6 +178,14 @@ export function renderMarkdown(report: MigrationReport): string {
   lines.push('', '## Warnings', '');
   if (report.warnings.length === 0) lines.push('None.');
   for (const w of report.warnings) lines.push(`- [${w.code}] ${cell(w.message)} (${w.nodes.join(', ')})`);
+  const fromEnv = report.keys.filter((key) => key.source === 'env');
+  if (fromEnv.length > 0) {
+    lines.push('', '## Set by the environment (EMQX_*)', '', '| node | env file:line | key | class | replaced |', '|---|---|---|---|---|');
+    for (const key of fromEnv) {
+      const replaced = key.overrides?.map((o) => `${o.file}:${o.line}`).join(', ') ?? '-';
+      lines.push(`| ${key.node} | ${key.file}:${key.line} | ${cell(key.key)} | ${key.class} | ${cell(replaced)} |`);
+    }
+  }
   lines.push('', '## Keys not mapped', '', '| node | file:line | key | reason |', '|---|---|---|---|');
   for (const key of report.keys) {
     if (key.class !== 'not-mapped') continue;

@@ -22,6 +22,8 @@ import path from 'node:path';
 import type { ConfDocument, LegacyNode, LegacyProblem, LoadedEntry } from '../legacy-node.js';
 import { parseAclConf } from './acl-conf.js';
 import { readConfFile } from './cuttlefish.js';
+import { parseEnvFile } from './env-file.js';
+import { overlayConfs, overlayLoaded, planEnvOverlay, type EnvOverlay } from './env-overlay.js';
 import { parseLoadedList, type LoadedKind } from './loaded-list.js';
 import { parsePskFile } from './psk.js';
 import { compareVersions } from './version.js';
@@ -29,6 +31,11 @@ import { compareVersions } from './version.js';
 export interface ReadLegacyNodeOptions {
   /** `4.0` .. `4.4` or a full `4.3.13`; detected when absent. */
   version?: string;
+  /**
+   * The node's `EMQX_*` environment as an env file, applied over the files (env-overlay.ts). Reports name it
+   * relative to the node directory when it is inside it, else as `shownAs` (what the user typed).
+   */
+  env?: { path: string; shownAs: string };
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -85,6 +92,23 @@ export async function readLegacyNode(dir: string, options: ReadLegacyNodeOptions
     }
   }
 
+  // The environment goes over the files before anything reads their values (version, file paths).
+  let overlay: EnvOverlay | undefined;
+  if (options.env !== undefined) {
+    const envPath = path.resolve(options.env.path);
+    const label = rel(envPath).startsWith('..') || path.isAbsolute(rel(envPath)) ? options.env.shownAs : rel(envPath);
+    const text = await readFile(envPath, 'utf8').catch((err: Error) => {
+      problems.push({ code: 'file-unreadable', message: `${label}: ${err.message}`, location: { file: label, line: 1 } });
+      return undefined;
+    });
+    if (text !== undefined) {
+      const env = parseEnvFile(text, label);
+      problems.push(...env.problems);
+      overlay = planEnvOverlay(env);
+      overlayConfs(node, overlay);
+    }
+  }
+
   const keyOf = (doc: ConfDocument | undefined, key: string) => doc?.settings.find((s) => s.key === key);
   const inside = (_key: string | undefined, fallback: string, doc: ConfDocument | undefined, confKey: string): string => {
     const setting = keyOf(doc, confKey);
@@ -107,6 +131,11 @@ export async function readLegacyNode(dir: string, options: ReadLegacyNodeOptions
     problems.push(...list.problems);
     if (kind === 'plugins') node.loadedPlugins = list.entries;
     else node.loadedModules = list.entries;
+  }
+
+  if (overlay) {
+    overlayLoaded(node, overlay);
+    node.env = { file: overlay.file, notes: overlay.notes };
   }
 
   const aclPath = inside(undefined, 'etc/acl.conf', node.emqxConf, 'acl_file');
