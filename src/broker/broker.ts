@@ -231,7 +231,9 @@ function wireLifecycle(aedes: Aedes, ctx: PipelineContext): void {
   const { log, hooks } = ctx;
   aedes.on('clientReady', (client) => {
     const state = stateOf(client);
-    if (state === undefined) return;
+    // aedes says ready after replaying the offline queue, which can end after the socket closed
+    // (and clientDisconnect ran): such a client must not be listed, or it stays forever.
+    if (state === undefined || client.closed) return;
     state.info.connectedAt = Date.now();
     ctx.clients.set(state.info.clientId, state);
     ctx.metrics.connectionsTotal.inc();
