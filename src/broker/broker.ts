@@ -148,7 +148,15 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   // MQTT 5 limits, aliases and DISCONNECT reasons (mqtt5-session.ts); after other authorizeForward wrappers.
   wireMqtt5(broker, metrics);
   wireLifecycle(broker, ctx);
-  attachSessionPresent(broker, options.sessionRecords ?? new MemorySessionRecords(), auth.preConnect, (err) => log.error({ err }, 'session record failed'));
+  // While a shared record store (Redis) is down, every connect and disconnect fails to use it: one
+  // warning per 10 s, not one error per client.
+  let recordFailureWarnedAt = -Infinity;
+  attachSessionPresent(broker, options.sessionRecords ?? new MemorySessionRecords(), auth.preConnect, (err) => {
+    const now = Date.now();
+    if (now - recordFailureWarnedAt < 10_000) return log.debug({ err }, 'session record failed');
+    recordFailureWarnedAt = now;
+    log.warn({ err }, 'session record failed; Session Present falls back to aedes (repeats within 10 s are logged at debug)');
+  });
   messaging?.attach(broker, { log, countDropped: () => metrics.dropped.inc() });
   // messagePublish hooks, then retained messages through the RetainedStore hook.
   interceptPublish(broker, ctx);
