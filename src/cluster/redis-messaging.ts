@@ -327,9 +327,15 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
     guardAuthenticate: (authenticate) => refuseSessionsWhileDown(redisUp, authenticate),
     async close() {
       clearInterval(sweep);
-      // aedes has closed: its clients' last disconnects are written, then this run leaves.
-      await expiryRecorder.flush();
-      await orphanExpiry.stop();
+      // aedes has closed: its clients' last disconnects are written, then this run leaves. Bounded:
+      // an unreachable Redis must not hold up the stop (the run then expires with its alive key).
+      let timer: NodeJS.Timeout | undefined;
+      const leaving = (async () => {
+        await expiryRecorder.flush();
+        await orphanExpiry.stop();
+      })();
+      await Promise.race([leaving, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
       expiryConn.disconnect();
       // aedes closes `mq` itself; this covers a broker that never started.
       await new Promise<void>((resolve) => mq.close(resolve));
