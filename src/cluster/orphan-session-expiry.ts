@@ -103,6 +103,7 @@ export class OrphanSessionExpiry {
    * run's alive key goes, so the next holder expires its sessions in time. Hands the lease over.
    */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.ticking;

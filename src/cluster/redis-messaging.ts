@@ -6,6 +6,8 @@
  *   pub/sub channels  `modmq:{<name>}/<mqtt topic>` (the `/` keeps MQTT wildcards whole levels)
  *   persistence keys  `modmq:{<name>}:aedes:...`   (ioredis keyPrefix)
  *   Session Present   `modmq:{<name>}:session:<clientId>` (redis-session-records.ts)
+ *   session expiry    `modmq:{<name>}:expiry:...` (session-expiry-records.ts: sessions of a node
+ *                     that is gone still expire, orphan-session-expiry.ts)
  *
  * Each message is processed once, by the node where it was published: aedes runs its publish steps
  * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every
