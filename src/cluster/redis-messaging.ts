@@ -6,6 +6,8 @@
  *   pub/sub channels  `modmq:{<name>}/<mqtt topic>` (the `/` keeps MQTT wildcards whole levels)
  *   persistence keys  `modmq:{<name>}:aedes:...`   (ioredis keyPrefix)
  *   Session Present   `modmq:{<name>}:session:<clientId>` (redis-session-records.ts)
+ *   session expiry    `modmq:{<name>}:expiry:...` (session-expiry-records.ts: sessions of a node
+ *                     that is gone still expire, orphan-session-expiry.ts)
  *
  * Each message is processed once, by the node where it was published: aedes runs its publish steps
  * (our ACL/rewrite/messagePublish/retain pipeline, offline queueing) and then `mq.emit`s it; every
@@ -14,6 +16,7 @@
  * clients while Redis is down (local-first-emitter.ts); clean sessions keep their state in memory
  * and persistent ones are refused meanwhile (session-router.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
@@ -30,6 +33,8 @@ import { refuseSessionsWhileDown, SessionRouter, type SessionStore } from './ses
 import { SharedGroupsLiveness } from './shared-groups-liveness.js';
 import { RedisSharedGroups } from './redis-shared-groups.js';
 import { RedisSessionRecords } from './redis-session-records.js';
+import { ExpiryScripts, expiryKeys, SessionExpiryRecorder } from './session-expiry-records.js';
+import { OrphanSessionExpiry } from './orphan-session-expiry.js';
 
 const require = createRequire(import.meta.url);
 // The libraries' own ioredis (the version they are tested with), not the app's.
@@ -76,6 +81,8 @@ export interface RedisMessagingOptions {
   name: string;
   nodeName: string;
   sharedSubscriptionStrategy: SharedStrategy;
+  /** Cluster heartbeat (`cluster.heartbeat`); default 1 s. A node is gone after 5 of them. */
+  heartbeatMs?: number;
   log: Logger;
 }
 
@@ -277,10 +284,29 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   const willSweepSafe = (): boolean => redisUp() && Date.now() - sessionsBackAt > 1.5 * HEARTBEAT_MS;
   const persistence = new SessionRouter(new AsyncRedisPersistence({ conn: db }), new MemoryPersistence(), redisUp, willSweepSafe);
   const sessionRecords = new RedisSessionRecords(cluster, log);
+  // Sessions whose expiry timer died with their node (session-expiry-records.ts).
+  const expiryConn = cluster.connect();
+  expiryConn.on('error', (error: Error) => log.debug({ err: error }, 'session expiry: Redis error'));
+  const expiryScripts = new ExpiryScripts(expiryConn, expiryKeys(cluster.keyPrefix));
+  const run = randomUUID();
+  const expiryRecorder = new SessionExpiryRecorder(expiryScripts, run, log);
+  const orphanExpiry = new OrphanSessionExpiry({
+    scripts: expiryScripts,
+    run,
+    nodeName: options.nodeName,
+    heartbeatMs: options.heartbeatMs ?? 1000,
+    // What aedes' own expiry removes (aedes.js _wipeSession) but the will: see orphan-session-expiry.ts.
+    wipe: async (clientId) => {
+      await persistence.cleanSubscriptions({ id: clientId });
+      await sessionRecords.forget(clientId);
+    },
+    log,
+  });
   try {
-    await Promise.all([untilReady(subConn, 'sub'), untilReady(pubConn, 'pub'), untilReady(db, 'sessions')]);
+    await Promise.all([untilReady(subConn, 'sub'), untilReady(pubConn, 'pub'), untilReady(db, 'sessions'), untilReady(expiryConn, 'expiry')]);
+    await orphanExpiry.start();
   } catch (error) {
-    for (const conn of [subConn, pubConn, db]) conn.disconnect();
+    for (const conn of [subConn, pubConn, db, expiryConn]) conn.disconnect();
     await sessionRecords.close();
     await sharedGroups.close();
     throw error;
@@ -296,11 +322,23 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
       countDropped = target.countDropped;
       takeover = remoteSessionHandler(aedes, target) as Listener;
       releaseOnConnack(aedes);
+      expiryRecorder.attach(aedes);
+      orphanExpiry.startRounds();
     },
     prepareClient: holdUntilConnack,
     guardAuthenticate: (authenticate) => refuseSessionsWhileDown(redisUp, authenticate),
     async close() {
       clearInterval(sweep);
+      // aedes has closed: its clients' last disconnects are written, then this run leaves. Bounded:
+      // an unreachable Redis must not hold up the stop (the run then expires with its alive key).
+      let timer: NodeJS.Timeout | undefined;
+      const leaving = (async () => {
+        await expiryRecorder.flush();
+        await orphanExpiry.stop();
+      })();
+      await Promise.race([leaving, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
+      clearTimeout(timer);
+      expiryConn.disconnect();
       // aedes closes `mq` itself; this covers a broker that never started.
       await new Promise<void>((resolve) => mq.close(resolve));
       try {

@@ -70,6 +70,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           name: config.cluster.name ?? 'modmq',
           nodeName: config.node.name,
           sharedSubscriptionStrategy: config.mqtt?.shared_subscription_strategy ?? 'round_robin',
+          heartbeatMs: parseDurationMs(config.cluster?.heartbeat ?? '1s'),
           log: log.child({ part: 'cluster' }),
         })
       : undefined;
