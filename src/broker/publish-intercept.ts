@@ -55,12 +55,12 @@ export function interceptPublish(aedes: Aedes, ctx: PipelineContext): void {
       }
       // QoS 0, MQTT 3 and wills: a reason code has nowhere to go.
       const result = runMessagePublish(ctx, client, packet);
-      if (result instanceof Promise) {
+      if (result === 'continue') outcome = 'continue';
+      else if (result instanceof Promise) {
         // Settles, never rejects (runChain). aedes' next step (and the client's next packet) waits.
         void result.then((settled) => (settled === 'continue' ? original(packet, client, done) : (done ?? noop)(null)));
         return;
-      }
-      outcome = result === 'continue' ? 'continue' : 'stop';
+      } else outcome = 'stop';
     }
     if (outcome === 'stop') {
       (done ?? noop)(null);

@@ -20,7 +20,6 @@ export function withDeadline<T>(pending: Promise<T>, ms: number, late: (value: T
       expired = true;
       reject(new StoreTimeoutError(ms));
     }, ms);
-    timer.unref();
     pending.then(
       (value) => {
         if (expired) return late(value);
