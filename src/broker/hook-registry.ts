@@ -7,6 +7,7 @@ import type {
   HookRegistry,
   HookScope,
   MessagePublishHook,
+  MessagePublishOptions,
   PskLookupHook,
   RetainedStore,
   RewriteTopicHook,
@@ -41,6 +42,8 @@ interface Entry<K extends HookKind> {
   moduleId: string;
   hook: HookTypes[K];
   seq: number;
+  /** messagePublish only: registered with `mayWait`. */
+  mayWait: boolean;
 }
 
 type Entries = { [K in HookKind]: Entry<K>[] };
@@ -75,6 +78,11 @@ export class BrokerHookRegistry implements HookRegistry {
     pskLookup: [],
     enhancedAuth: [],
   };
+  /**
+   * A messagePublish hook registered with `mayWait` is in the chain: MQTT 3 QoS 1/2 publishes then
+   * run the chain before their ack too (publish-intercept.ts). False: their path stays as cheap as before.
+   */
+  messagePublishMayWait = false;
   /** Called after a chain changed (the broker flushes ACL caches on `authorize`). */
   onChange: ((kind: HookKind) => void) | undefined;
 
@@ -104,12 +112,12 @@ export class BrokerHookRegistry implements HookRegistry {
   scope(moduleId: string): HookScope {
     const unhooks = new Set<Unhook>();
     let disposed = false;
-    const add = <K extends HookKind>(kind: K, hook: HookTypes[K]): Unhook => {
+    const add = <K extends HookKind>(kind: K, hook: HookTypes[K], mayWait = false): Unhook => {
       if (disposed) throw new Error(`hook scope of module ${moduleId} is disposed`);
       if (kind === 'retainedStore') {
         if (!isRetainedStore(hook)) throw new TypeError('retainedStore needs an object with store, remove and match');
       } else if (typeof hook !== 'function') throw new TypeError(`${kind} hook must be a function`);
-      const unhook = this.add(kind, moduleId, hook);
+      const unhook = this.add(kind, moduleId, hook, mayWait);
       const wrapped: Unhook = () => {
         unhooks.delete(wrapped);
         unhook();
@@ -123,7 +131,7 @@ export class BrokerHookRegistry implements HookRegistry {
       rewriteTopic: (hook) => add('rewriteTopic', hook),
       clientConnected: (hook) => add('clientConnected', hook),
       clientDisconnected: (hook) => add('clientDisconnected', hook),
-      messagePublish: (hook) => add('messagePublish', hook),
+      messagePublish: (hook, options?: MessagePublishOptions) => add('messagePublish', hook, options?.mayWait === true),
       retainedStore: (store) => add('retainedStore', store),
       pskLookup: (hook) => add('pskLookup', hook),
       enhancedAuth: (hook) => add('enhancedAuth', hook),
@@ -141,8 +149,8 @@ export class BrokerHookRegistry implements HookRegistry {
     return n;
   }
 
-  private add<K extends HookKind>(kind: K, moduleId: string, hook: HookTypes[K]): Unhook {
-    const entry: Entry<K> = { moduleId, hook, seq: this.seq++ };
+  private add<K extends HookKind>(kind: K, moduleId: string, hook: HookTypes[K], mayWait: boolean): Unhook {
+    const entry: Entry<K> = { moduleId, hook, seq: this.seq++, mayWait };
     (this.entries[kind] as Entry<K>[]).push(entry);
     this.rebuild(kind);
     let removed = false;
@@ -162,6 +170,7 @@ export class BrokerHookRegistry implements HookRegistry {
       (a, b) => rank(a.moduleId) - rank(b.moduleId) || a.seq - b.seq,
     );
     (this.chains as { [P in HookKind]: readonly HookTypes[P][] })[kind] = Object.freeze(sorted.map((e) => e.hook)) as Chains[K];
+    if (kind === 'messagePublish') this.messagePublishMayWait = sorted.some((e) => e.mayWait);
     this.onChange?.(kind);
   }
 }

@@ -88,17 +88,38 @@ export interface MessagePublishStop {
   stop: true;
   reasonCode: number;
   reason?: string;
+  /**
+   * The refusal is temporary (a store is down or timed out), so the same message may be taken
+   * later. MQTT 3 has no reason code: when the chain ran before the ack (see
+   * {@link MessagePublishOptions}) an MQTT 3 QoS 1/2 publisher is disconnected without its
+   * PUBACK/PUBREC, so its session sends the message again (MQTT 3.1.1 4.4); otherwise it is acked and
+   * the message dropped, as any stop. MQTT 5 publishers just get `reasonCode`.
+   */
+  transient?: boolean;
 }
 export type MessagePublishResult = 'continue' | 'stop' | MessagePublishStop;
 
 /**
  * Runs after ACL, the mountpoint and topic rewrite, before retain handling and routing. 'stop': the broker neither
  * stores nor routes the message (the client still gets its PUBACK/PUBREC, with success unless the
- * hook answered a {@link MessagePublishStop}). The first stop ends the chain. Synchronous: hot path.
+ * hook answered a {@link MessagePublishStop}). The first stop ends the chain. Synchronous: hot path;
+ * a Promise is for the rare message that must be stored elsewhere before it is acknowledged (see
+ * {@link MessagePublishOptions}); the publisher's later packets wait behind it, and a rejection
+ * counts as 'continue', as a throw does.
  * Messages published through `BrokerApi.publish` do NOT run this chain (so a module that
  * re-publishes what it intercepted cannot loop); `client` is null for wills of unknown clients.
  */
-export type MessagePublishHook = (client: ClientInfo | null, message: PublishedMessage) => MessagePublishResult;
+export type MessagePublishHook = (client: ClientInfo | null, message: PublishedMessage) => MessagePublishResult | Promise<MessagePublishResult>;
+
+export interface MessagePublishOptions {
+  /**
+   * The hook may answer a Promise. The broker then runs the chain before acknowledging every QoS 1/2
+   * publish, MQTT 3 ones too (MQTT 5 ones always are), so the PUBACK/PUBREC waits for the answer and
+   * a {@link MessagePublishStop.transient} refusal can disconnect an MQTT 3 publisher. Without it a
+   * Promise is still awaited, but an MQTT 3 QoS 1 publisher has had its PUBACK already.
+   */
+  mayWait?: boolean;
+}
 
 /** A retained message as the retained store keeps it. */
 export interface RetainedMessage {
@@ -166,7 +187,7 @@ export interface ModuleHooks {
   rewriteTopic(hook: RewriteTopicHook): Unhook;
   clientConnected(hook: ClientConnectedHook): Unhook;
   clientDisconnected(hook: ClientDisconnectedHook): Unhook;
-  messagePublish(hook: MessagePublishHook): Unhook;
+  messagePublish(hook: MessagePublishHook, options?: MessagePublishOptions): Unhook;
   retainedStore(store: RetainedStore): Unhook;
   pskLookup(hook: PskLookupHook): Unhook;
   enhancedAuth(hook: EnhancedAuthHook): Unhook;

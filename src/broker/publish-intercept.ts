@@ -1,7 +1,7 @@
 import type { Aedes, Client, PublishPacket } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import { stateOf } from './client-state.js';
-import type { MessagePublishStop, PublishedMessage } from './hooks.js';
+import type { ClientInfo, MessagePublishHook, MessagePublishStop, PublishedMessage } from './hooks.js';
 import type { PipelineContext } from './pipeline-context.js';
 
 type Done = (error?: Error | null) => void;
@@ -20,6 +20,8 @@ export type PublishOutcome = 'continue' | 'stop' | MessagePublishStop;
 export const PUBACK_REASON_CODES: ReadonlySet<number> = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
 const UNSPECIFIED_ERROR = 0x80;
 const V5 = { protocolVersion: 5 } as const;
+/** Closes an MQTT 3 publisher's connection (aedes does on an authorizePublish error) without its ack. */
+const TRY_AGAIN = new Error('message refused for now (transient failure); the session sends it again');
 
 /**
  * Runs the messagePublish chain on every message a client publishes (and on wills), after ACL and
@@ -32,6 +34,11 @@ const V5 = { protocolVersion: 5 } as const;
  * QoS 1. So for an MQTT 5 client's QoS 1/2 message the chain runs at the end of authorizePublish
  * (after ACL and rewrite, as before) and its verdict rides on the packet to publish; a refusal is
  * acked here and flagged so aedes skips the message. Everything else runs the chain in publish.
+ *
+ * A hook may answer a Promise (hooks.ts): the ack then waits for it, and nothing else does (the
+ * chain answers synchronously for every other message, no promise is made). While a hook registered
+ * with `mayWait` is in the chain, MQTT 3 QoS 1/2 publishes are decided at authorize time too, so
+ * their PUBACK/PUBREC waits as well and a transient refusal can close the connection instead.
  */
 export function interceptPublish(aedes: Aedes, ctx: PipelineContext): void {
   const original = (aedes.publish as unknown as PublishFn).bind(aedes);
@@ -47,7 +54,13 @@ export function interceptPublish(aedes: Aedes, ctx: PipelineContext): void {
         return;
       }
       // QoS 0, MQTT 3 and wills: a reason code has nowhere to go.
-      outcome = runMessagePublish(ctx, client, packet) === 'continue' ? 'continue' : 'stop';
+      const result = runMessagePublish(ctx, client, packet);
+      if (result === 'continue') outcome = 'continue';
+      else if (result instanceof Promise) {
+        // Settles, never rejects (runChain). aedes' next step (and the client's next packet) waits.
+        void result.then((settled) => (settled === 'continue' ? original(packet, client, done) : (done ?? noop)(null)));
+        return;
+      } else outcome = 'stop';
     }
     if (outcome === 'stop') {
       (done ?? noop)(null);
@@ -60,8 +73,14 @@ export function interceptPublish(aedes: Aedes, ctx: PipelineContext): void {
   const target = aedes as unknown as { authorizePublish: AuthorizePublishFn; persistence: Persistence };
   const authorize = target.authorizePublish;
   target.authorizePublish = function decideEarly(this: unknown, client, packet, callback) {
-    // Hot path: only MQTT 5 QoS 1/2 from a live client can carry a reason code back.
-    if (client === null || packet.qos === 0 || client.version !== 5 || ctx.hooks.chains.messagePublish.length === 0) {
+    // Hot path: only MQTT 5 QoS 1/2 from a live client can carry a reason code back; MQTT 3 QoS 1/2
+    // is decided here only while a hook may wait (its ack must wait too).
+    if (
+      client === null ||
+      packet.qos === 0 ||
+      (client.version !== 5 && !ctx.hooks.messagePublishMayWait) ||
+      ctx.hooks.chains.messagePublish.length === 0
+    ) {
       authorize.call(this, client, packet, callback);
       return;
     }
@@ -93,9 +112,35 @@ function decide(ctx: PipelineContext, client: Client, packet: Decided, callback:
     callback(null);
     return;
   }
+  // A hook is storing the message elsewhere: aedes acks only after it answered.
+  if (outcome instanceof Promise) void outcome.then((settled) => decided(ctx, client, packet, settled, callback));
+  else decided(ctx, client, packet, outcome, callback);
+}
+
+function decided(ctx: PipelineContext, client: Client, packet: Decided, outcome: PublishOutcome, callback: Done): void {
+  if (outcome === 'continue' || outcome === 'stop') {
+    packet[DECIDED] = outcome;
+    callback(null);
+    return;
+  }
   packet[DECIDED] = 'stop';
+  if (client.version !== 5) {
+    if (outcome.transient !== true) {
+      // MQTT 3 has no reason code: acked and dropped, as a plain stop (the hook logged why).
+      callback(null);
+      return;
+    }
+    // No ack would leave the message in flight on the client until it reconnects anyway; a
+    // success ack would lose it. So close now without one: a session that survives the
+    // disconnect (clean session 0, and MQTT.js whatever the flag) sends the PUBLISH again (3.1.1 4.4).
+    ctx.metrics.dropped.inc();
+    ctx.log.warn({ clientId: client.id, topic: packet.topic, reason: outcome.reason }, 'publish refused for now; MQTT 3 publisher disconnected without an ack so it sends the message again');
+    callback(TRY_AGAIN);
+    return;
+  }
   packet._notAuthorized = true;
-  acknowledgeRefusal(ctx, client, packet, outcome);
+  // Closed while the hook was busy: nothing to answer; flagged so aedes does not keep the message.
+  if (!client.closed) acknowledgeRefusal(ctx, client, packet, outcome);
   callback(null);
 }
 
@@ -126,10 +171,10 @@ export function ackReasonCode(code: number): number {
 
 /**
  * Runs the chain: the first stop wins and later hooks do not run. A hook that throws counts as
- * 'continue' (a broken hook must not lose the message); a non-object, non-'stop' answer too.
+ * 'continue' (a broken hook must not lose the message); a non-object, non-'stop' answer too. A
+ * Promise only when a hook answered one; it never rejects (a rejection counts as a throw).
  */
-export function runMessagePublish(ctx: PipelineContext, client: Client, packet: PublishPacket): PublishOutcome {
-  const chain = ctx.hooks.chains.messagePublish;
+export function runMessagePublish(ctx: PipelineContext, client: Client, packet: PublishPacket): PublishOutcome | Promise<PublishOutcome> {
   const info = stateOf(client)?.info ?? null;
   const message: PublishedMessage = {
     topic: packet.topic,
@@ -139,7 +184,13 @@ export function runMessagePublish(ctx: PipelineContext, client: Client, packet: 
   };
   // Assigned, not spread: a spread builds a throwaway object for every message.
   if (packet.properties) message.properties = packet.properties as Record<string, unknown>;
-  for (let i = 0; i < chain.length; i++) {
+  return runChain(ctx, ctx.hooks.chains.messagePublish, 0, info, message);
+}
+
+type Chain = readonly MessagePublishHook[];
+
+function runChain(ctx: PipelineContext, chain: Chain, from: number, info: ClientInfo | null, message: PublishedMessage): PublishOutcome | Promise<PublishOutcome> {
+  for (let i = from; i < chain.length; i++) {
     let result: unknown;
     try {
       result = chain[i]!(info, message);
@@ -148,12 +199,30 @@ export function runMessagePublish(ctx: PipelineContext, client: Client, packet: 
       continue;
     }
     if (result === 'stop') return 'stop';
-    if (typeof result === 'object' && result !== null && (result as MessagePublishStop).stop === true) {
-      const stop = result as MessagePublishStop;
-      return typeof stop.reasonCode === 'number' && stop.reasonCode !== 0 ? stop : 'stop';
+    if (typeof result === 'object' && result !== null) {
+      if (result instanceof Promise) return settle(ctx, chain, i, info, message, result);
+      if ((result as MessagePublishStop).stop === true) return stopOutcome(result as MessagePublishStop);
     }
   }
   return 'continue';
+}
+
+/** The rest of the chain after hook `at` answered a Promise (the snapshot it started with). */
+async function settle(ctx: PipelineContext, chain: Chain, at: number, info: ClientInfo | null, message: PublishedMessage, pending: Promise<unknown>): Promise<PublishOutcome> {
+  let result: unknown;
+  try {
+    result = await pending;
+  } catch (error) {
+    ctx.log.error({ err: error, topic: message.topic }, 'messagePublish hook rejected; ignored');
+    result = 'continue';
+  }
+  if (result === 'stop') return 'stop';
+  if (typeof result === 'object' && result !== null && (result as MessagePublishStop).stop === true) return stopOutcome(result as MessagePublishStop);
+  return runChain(ctx, chain, at + 1, info, message);
+}
+
+function stopOutcome(stop: MessagePublishStop): PublishOutcome {
+  return typeof stop.reasonCode === 'number' && stop.reasonCode !== 0 ? stop : 'stop';
 }
 
 function noop(): void {}

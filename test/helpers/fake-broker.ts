@@ -38,8 +38,13 @@ export interface FakeBroker {
    * plain or with a reason code, reads 'stop' here: see messagePublishResult for the code.
    */
   messagePublish(client: ClientInfo | null, message: PublishedMessage): 'continue' | 'stop';
-  /** Same chain, but returns the first stop as the hook answered it ('stop' or `{ stop, reasonCode, reason }`). */
+  /**
+   * Same chain, but returns the first stop as the hook answered it ('stop' or `{ stop, reasonCode, reason }`).
+   * Both throw when a hook answers a Promise: use messagePublishSettled then.
+   */
   messagePublishResult(client: ClientInfo | null, message: PublishedMessage): MessagePublishResult;
+  /** Same chain, awaiting hooks that answer a Promise (as the broker does before the ack). */
+  messagePublishSettled(client: ClientInfo | null, message: PublishedMessage): Promise<MessagePublishResult>;
   /** The retained store the broker would use (first in module order), if any. */
   retainedStore(): RetainedStore | undefined;
   /** Total registered hooks (to assert cleanup). */
@@ -153,6 +158,14 @@ export function createFakeBroker(nodeName = 'test@127.0.0.1'): FakeBroker {
     messagePublishResult(client, message) {
       for (const hook of registry.chain('messagePublish')) {
         const result = hook(client, message);
+        if (result instanceof Promise) throw new TypeError('a messagePublish hook answered a Promise: use messagePublishSettled');
+        if (result === 'stop' || (typeof result === 'object' && result.stop === true)) return result;
+      }
+      return 'continue';
+    },
+    async messagePublishSettled(client, message) {
+      for (const hook of registry.chain('messagePublish')) {
+        const result = await hook(client, message);
         if (result === 'stop' || (typeof result === 'object' && result.stop === true)) return result;
       }
       return 'continue';

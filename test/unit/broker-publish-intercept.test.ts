@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { pino } from 'pino';
 import { BrokerHookRegistry } from '../../src/broker/hook-registry.js';
-import type { MessagePublishHook } from '../../src/broker/hooks.js';
+import type { MessagePublishHook, MessagePublishOptions, MessagePublishResult } from '../../src/broker/hooks.js';
 import type { PipelineContext } from '../../src/broker/pipeline-context.js';
 import { ackReasonCode, interceptPublish, PUBACK_REASON_CODES } from '../../src/broker/publish-intercept.js';
 import { createFakeBroker } from '../helpers/fake-broker.js';
@@ -34,8 +34,18 @@ interface Rig {
   client(version: number, options?: { problemInfo?: boolean; closed?: boolean }): Client & { acks(): Promise<Ack[]> };
 }
 
-function rig(hook: MessagePublishHook): Rig {
+function rig(hook: MessagePublishHook, options?: MessagePublishOptions): Rig {
   const hooks = new BrokerHookRegistry();
+  const r = rigWith(hooks);
+  hooks.scope('m').messagePublish((client, message) => {
+    r.hookCalls.push(message.topic);
+    return hook(client, message);
+  }, options);
+  return r;
+}
+
+/** The stub aedes and clients around a registry whose hooks the caller registers. */
+function rigWith(hooks: BrokerHookRegistry): Rig {
   const r: Rig = {
     routed: [],
     hookCalls: [],
@@ -80,10 +90,6 @@ function rig(hook: MessagePublishHook): Rig {
     log: pino({ level: 'silent' }),
     metrics: { dropped: { inc: () => r.dropped++ } },
   } as unknown as PipelineContext;
-  hooks.scope('m').messagePublish((client, message) => {
-    r.hookCalls.push(message.topic);
-    return hook(client, message);
-  });
   interceptPublish(r.aedes as unknown as Aedes, ctx);
   return r;
 }
@@ -202,6 +208,126 @@ describe('interceptPublish', () => {
     const client = r.client(5);
     await deliver(r, client, packet('t', 1));
     assert.deepEqual(r.routed, ['t']);
+  });
+});
+
+/** A hook answer the test settles by hand, so it can look at what happened while the hook was busy. */
+function deferred(): { promise: Promise<MessagePublishResult>; resolve(r: MessagePublishResult): void; reject(e: Error): void } {
+  let resolve!: (r: MessagePublishResult) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<MessagePublishResult>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const transient = { stop: true as const, reasonCode: 0x80, reason: 'store down', transient: true };
+
+describe('interceptPublish: a hook answering a Promise', () => {
+  test('MQTT 5 QoS 1: the ack waits for the answer; a transient refusal is acked with its code, not routed', async () => {
+    const answer = deferred();
+    const r = rig(() => answer.promise, { mayWait: true });
+    const client = r.client(5);
+    let settled = false;
+    const res = deliver(r, client, packet('slow/x', 1)).then((v) => {
+      settled = true;
+      return v;
+    });
+    await tick();
+    assert.equal(settled, false, 'aedes is not told to go on (and ack) while the hook is busy');
+    answer.resolve(transient);
+    assert.equal((await res).published, false);
+    assert.deepEqual(summary(await client.acks()), [ack('puback', 7, 0x80, 'store down')]);
+    assert.deepEqual(r.routed, []);
+    assert.equal(r.dropped, 1);
+  });
+
+  test("MQTT 5 QoS 2: 'stop' from a Promise lets aedes ack success; 'continue' runs later hooks and routes", async () => {
+    const hooks = new BrokerHookRegistry();
+    const calls: string[] = [];
+    const answers: MessagePublishResult[] = ['stop', 'continue'];
+    hooks.scope('a').messagePublish(async (_c, m) => {
+      calls.push(`a:${m.topic}`);
+      return answers.shift()!;
+    }, { mayWait: true });
+    hooks.scope('b').messagePublish((_c, m) => {
+      calls.push(`b:${m.topic}`);
+      return 'continue';
+    });
+    const r = rigWith(hooks);
+    const client = r.client(5);
+    assert.equal((await deliver(r, client, packet('one', 2))).published, true);
+    assert.equal((await deliver(r, client, packet('two', 2))).published, true);
+    assert.deepEqual(r.routed, ['two']);
+    assert.deepEqual(calls, ['a:one', 'a:two', 'b:two']);
+    assert.deepEqual(summary(await client.acks()), []);
+  });
+
+  test('MQTT 3.1.1 QoS 1 with a mayWait hook: decided before the ack; a transient refusal closes the connection (authorize error), no ack', async () => {
+    const r = rig((_c, m) => Promise.resolve(m.topic.startsWith('down/') ? transient : m.topic.startsWith('bad/') ? { stop: true, reasonCode: 0x90 } : 'continue'), { mayWait: true });
+    const client = r.client(4);
+    const down = await deliver(r, client, packet('down/x', 1));
+    assert.ok(down.authorizeError instanceof Error, 'aedes closes an MQTT 3 connection on this error, before any ack');
+    assert.equal(down.published, false);
+    const bad = await deliver(r, client, packet('bad/x', 1));
+    assert.equal(bad.authorizeError, null, 'a permanent refusal: acked by aedes and dropped, as before');
+    const ok = await deliver(r, client, packet('ok/x', 2));
+    assert.equal(ok.authorizeError, null);
+    assert.deepEqual(r.routed, ['ok/x']);
+    assert.deepEqual(r.hookCalls, ['down/x', 'bad/x', 'ok/x'], 'each ran the chain once, at authorize time');
+    assert.deepEqual(summary(await client.acks()), [], 'the interceptor writes no MQTT 3 ack');
+  });
+
+  test('MQTT 3.1.1 QoS 1 without a mayWait hook: the chain runs in publish (after the ack), as before', async () => {
+    const r = rig(() => Promise.resolve(transient));
+    const client = r.client(4);
+    await new Promise((resolve) => r.aedes.authorizePublish(client, packet('down/y', 1), resolve));
+    assert.deepEqual(r.hookCalls, [], 'nothing decided at authorize time');
+    const res = await deliver(r, client, packet('down/y', 1));
+    assert.equal(res.authorizeError, null);
+    assert.deepEqual(r.routed, [], 'a stop, whatever its code');
+  });
+
+  test('QoS 0 and wills: publish waits for the answer before routing or finishing', async () => {
+    const answer = deferred();
+    const r = rig(() => answer.promise, { mayWait: true });
+    const client = r.client(5, { closed: true });
+    let finished = false;
+    const done = new Promise<void>((resolve) =>
+      r.aedes.publish(packet('will/x', 1), client, () => {
+        finished = true;
+        resolve();
+      }),
+    );
+    await tick();
+    assert.equal(finished, false);
+    answer.resolve('continue');
+    await done;
+    assert.deepEqual(r.routed, ['will/x']);
+    const q0 = rig(async () => 'stop' as const, { mayWait: true });
+    await deliver(q0, q0.client(4), packet('q0/x', 0));
+    assert.deepEqual(q0.routed, []);
+  });
+
+  test('a Promise that rejects counts as continue, as a throw does', async () => {
+    const r = rig(() => Promise.reject(new Error('broken')), { mayWait: true });
+    const client = r.client(5);
+    await deliver(r, client, packet('t', 1));
+    assert.deepEqual(r.routed, ['t']);
+  });
+
+  test('messagePublishMayWait follows the hooks registered with mayWait', () => {
+    const hooks = new BrokerHookRegistry();
+    const plain = hooks.scope('a').messagePublish(() => 'continue');
+    assert.equal(hooks.messagePublishMayWait, false);
+    const waiting = hooks.scope('b').messagePublish(() => 'continue', { mayWait: true });
+    assert.equal(hooks.messagePublishMayWait, true);
+    plain();
+    assert.equal(hooks.messagePublishMayWait, true);
+    waiting();
+    assert.equal(hooks.messagePublishMayWait, false);
   });
 });
 

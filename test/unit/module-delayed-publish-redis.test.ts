@@ -186,11 +186,13 @@ test('module in cluster mode: a message held through one node is listed, deleted
   const [n1, n2] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
   try {
     const publish = (topic: string) => ({ topic, payload: Buffer.from('p'), qos: 1 as const, retain: false });
-    assert.equal(n1.fake.messagePublish(null, publish('$delayed/3600/x/1')), 'stop');
-    assert.equal(n1.fake.messagePublish(null, publish('$delayed/3600/x/2')), 'stop');
+    // QoS 1 on Redis: the hook answers once Redis has the message (the broker holds the ack until then).
+    assert.equal(await n1.fake.messagePublishSettled(null, publish('$delayed/3600/x/1')), 'stop');
+    assert.equal(await n1.fake.messagePublishSettled(null, publish('$delayed/3600/x/2')), 'stop');
     await eventually('both held, seen from n2', async () => (await n2.service().list({ offset: 0, limit: 10 })).total === 2);
-    // Refused by n2 whether its cached count is fresh or Redis refuses it.
-    n2.fake.messagePublish(null, publish('$delayed/3600/x/3'));
+    // Refused by n2 whether its cached count is fresh or Redis refuses it: 0x97 either way.
+    const refused = await n2.fake.messagePublishSettled(null, publish('$delayed/3600/x/3'));
+    assert.equal(typeof refused === 'object' && refused.reasonCode, 0x97);
     await eventually('refused on n2', async () => /modmq_delayed_messages_total\{result="dropped_full"\} 1/.test(await n2.metrics.metrics()));
     assert.equal((await n1.service().list({ offset: 0, limit: 10 })).total, 2, 'max_delayed_messages holds cluster-wide');
     const [first] = (await n2.service().list({ offset: 0, limit: 1 })).items;

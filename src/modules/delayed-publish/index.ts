@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClientInfo, MessagePublishHook, MessagePublishStop, PublishedMessage } from '../../broker/hooks.js';
+import type { ClientInfo, MessagePublishHook, MessagePublishResult, MessagePublishStop, PublishedMessage } from '../../broker/hooks.js';
 import type { ModuleContext, ModuleInstance, ModuleType } from '../runtime/module-type.js';
 import { DELAYED_PREFIX, parseDelayedTopic } from './delayed-topic.js';
 import { moduleKeyPrefix } from '../../cluster/cluster-context.js';
@@ -11,6 +11,7 @@ import { DelayedOwner } from './delayed-owner.js';
 import { RedisDelayedStore } from './redis-delayed-store.js';
 import { DelayedScheduler } from './scheduler.js';
 import { createDelayedService, DELAYED_SERVICE } from './service.js';
+import { withDeadline } from './store-deadline.js';
 
 export interface DelayedPublishConfig {
   max_delayed_messages: number;
@@ -22,8 +23,25 @@ const DOLLAR = 0x24;
 export const TOPIC_NAME_INVALID = 0x90;
 export const QUOTA_EXCEEDED = 0x97;
 export const UNSPECIFIED_ERROR = 0x80;
+/** How long a QoS 1/2 publisher's ack waits for Redis before it is told the message was not stored. */
+export const STORE_DEADLINE_MS = 5000;
 
-type Result = 'stored' | 'published' | 'invalid' | 'dropped_full' | 'publish_failed';
+/**
+ * The store failed (Redis down or too slow, SQLite I/O error): 0x80 Unspecified error. Not 0x97
+ * Quota exceeded (that is max_delayed_messages, and tells the client it sent too much) nor 0x83
+ * Implementation specific error (a policy refusal: sending again would not help). `transient`: an
+ * MQTT 3 publisher is disconnected without an ack and sends it again (publish-intercept.ts). EMQX 4.4
+ * writes to Mnesia inside the hook and has no such answer: there a failed write loses the message.
+ */
+const NOT_STORED: MessagePublishStop = {
+  stop: true,
+  reasonCode: UNSPECIFIED_ERROR,
+  reason: 'delayed message could not be stored; try again',
+  transient: true,
+};
+
+/** stored/published/...: as named; store_failed: refused to a QoS 1/2 publisher; lost: QoS 0, nobody could be told. */
+type Result = 'stored' | 'published' | 'invalid' | 'dropped_full' | 'publish_failed' | 'store_failed' | 'lost';
 
 /** Our metrics, replacing a stale registration of the same name (a previous instance). */
 function registerMetrics(registry: Registry, count: () => number): { counter: Counter<'result'>; gauge: Gauge; remove(): void } {
@@ -40,7 +58,7 @@ function registerMetrics(registry: Registry, count: () => number): { counter: Co
   });
   const counter = new Counter({
     name: 'modmq_delayed_messages_total',
-    help: 'Delayed messages by outcome (stored, published, invalid, dropped_full, publish_failed)',
+    help: 'Delayed messages by outcome (stored, published, invalid, dropped_full, publish_failed, store_failed, lost)',
     labelNames: ['result'],
     registers: [registry],
   });
@@ -60,6 +78,8 @@ function registerMetrics(registry: Registry, count: () => number): { counter: Co
  * route into a SQLite store under the module's data dir; one timer publishes them (as the broker,
  * so topic rewrite and routing apply) when due. Plain topics cost one char comparison. In cluster
  * mode the queue is in the cluster's Redis and one node at a time releases it (delayed-owner.ts).
+ * A QoS 1/2 publisher is acknowledged only once the store has its message; a store failure is
+ * answered with 0x80 (MQTT 5) or a disconnect without ack (MQTT 3, on Redis: it sends it again).
  */
 export const delayedPublish: ModuleType<DelayedPublishConfig> = {
   type: 'delayed-publish',
@@ -92,8 +112,15 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
         ? new DelayedOwner({ store, cluster: ctx.cluster!, nodeName: ctx.node.name, log: ctx.log, publish, onPublished })
         : new DelayedScheduler({ store, log: ctx.log, publish, onPublished });
 
-    // A held message keeps the success ack (0x00; MQTT 5 would allow 0x10, EMQX sends 0x00).
-    const intake = (client: ClientInfo | null, message: PublishedMessage): 'stop' | MessagePublishStop => {
+    // QoS 0 has no ack to carry a failure: logged and counted.
+    const lost = (error: unknown, clientId: string | null, topic: string): void => {
+      count('lost');
+      ctx.log.error({ err: error, clientId, topic }, 'delayed publish could not store a QoS 0 message; lost');
+    };
+    // A held message keeps the success ack (0x00; MQTT 5 would allow 0x10, EMQX sends 0x00), sent
+    // only once the store has it: SQLite answers at once; on Redis the hook answers a Promise and
+    // the broker holds the PUBACK/PUBREC until it settles.
+    const intake = (client: ClientInfo | null, message: PublishedMessage): MessagePublishResult | Promise<MessagePublishResult> => {
       const now = Date.now();
       const parsed = parseDelayedTopic(message.topic, now);
       const clientId = client?.clientId ?? null;
@@ -119,21 +146,33 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
         publishAt: parsed.publishAt,
         createdAt: now,
       }, max);
-      // SQLite answers now; Redis later (the hook never waits: the ack does not wait for Redis either).
-      whenReady(
-        inserted,
-        (id) => {
-          if (id === 0) {
-            count('dropped_full');
-            ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached in the cluster');
-            return;
-          }
-          count('stored');
-          scheduler.added(parsed.publishAt);
-        },
-        (error) => ctx.log.error({ err: error, clientId, topic: parsed.topic }, 'delayed publish could not store the message; dropped'),
-      );
-      return 'stop';
+      const stored = (id: number): 'stop' | MessagePublishStop => {
+        if (id === 0) {
+          count('dropped_full');
+          ctx.log.warn({ clientId, topic: parsed.topic, max }, 'delayed publish dropped: max_delayed_messages reached in the cluster');
+          return { stop: true, reasonCode: QUOTA_EXCEEDED, reason: `max_delayed_messages (${max}) reached` };
+        }
+        count('stored');
+        scheduler.added(parsed.publishAt);
+        return 'stop';
+      };
+      if (!(inserted instanceof Promise)) return stored(inserted);
+      if (message.qos === 0) {
+        // No ack to hold back: answered now, so the publisher's next packets do not wait on Redis.
+        whenReady(inserted, stored, (error) => lost(error, clientId, parsed.topic));
+        return 'stop';
+      }
+      const undo = (id: number): void => {
+        // Its publisher was told it failed (and may send it again): it must not go out as well.
+        if (id === 0) return;
+        ctx.log.warn({ clientId, topic: parsed.topic, id }, 'delayed message stored after its deadline; removed, the publisher was refused');
+        whenReady(store.delete(id), () => scheduler.removed(), (error) => ctx.log.error({ err: error, id }, 'delayed publish could not remove a message stored too late'));
+      };
+      return withDeadline(inserted, STORE_DEADLINE_MS, undo).then(stored, (error: unknown) => {
+        count('store_failed');
+        ctx.log.error({ err: error, clientId, topic: parsed.topic }, 'delayed publish could not store the message; refused to the publisher');
+        return NOT_STORED;
+      });
     };
     const hook: MessagePublishHook = (client, message) => {
       const topic = message.topic;
@@ -141,16 +180,22 @@ export const delayedPublish: ModuleType<DelayedPublishConfig> = {
       try {
         return intake(client, message);
       } catch (error) {
-        // A store failure must not let the $delayed topic through to subscribers.
-        ctx.log.error({ err: error, topic }, 'delayed publish could not store the message; dropped');
-        return { stop: true, reasonCode: UNSPECIFIED_ERROR, reason: 'delayed message could not be stored' };
+        // A store failure (SQLite) must not let the $delayed topic through to subscribers.
+        if (message.qos === 0) {
+          lost(error, client?.clientId ?? null, topic);
+          return 'stop';
+        }
+        count('store_failed');
+        ctx.log.error({ err: error, topic }, 'delayed publish could not store the message; refused to the publisher');
+        return NOT_STORED;
       }
     };
 
     let unhook: (() => void) | undefined;
     let unexpose: (() => void) | undefined;
     try {
-      unhook = ctx.hooks.messagePublish(hook);
+      // Only Redis answers later: with SQLite, MQTT 3 publishes keep their cheaper path.
+      unhook = ctx.hooks.messagePublish(hook, { mayWait: store instanceof RedisDelayedStore });
       unexpose = ctx.expose(DELAYED_SERVICE, createDelayedService(store, () => max, () => scheduler.removed()));
       // Messages that fell due while the node was down go out now.
       await scheduler.start();

@@ -32,7 +32,7 @@ export function createModuleContext(deps: ContextDeps, moduleId: string, type: s
     rewriteTopic: (hook) => hooks.rewriteTopic(hook),
     clientConnected: (hook) => hooks.clientConnected(hook),
     clientDisconnected: (hook) => hooks.clientDisconnected(hook),
-    messagePublish: (hook) => hooks.messagePublish(hook),
+    messagePublish: (hook, options) => hooks.messagePublish(hook, options),
     retainedStore: (store) => hooks.retainedStore(store),
     pskLookup: (hook) => hooks.pskLookup(hook),
     enhancedAuth: (hook) => hooks.enhancedAuth(hook),

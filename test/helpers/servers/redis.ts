@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../free-port.js';
-import { killProcess as kill } from './process.js';
+import { killProcess as kill, waitStopped } from './process.js';
 
 export interface RedisServer {
   readonly host: string;
@@ -21,6 +21,10 @@ export interface RedisServer {
   readonly url: string;
   /** Kills the server (idempotent); the port stays reserved for `restart()` as far as we can. */
   halt(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing answers (a hung Redis). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Starts it again on the same port (after `halt()`, or kills and starts when running). */
   restart(): Promise<void>;
   /** Kills the server and removes its temp dir. Safe to call twice. */
@@ -80,6 +84,15 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
       const c = child;
       child = undefined;
       if (c) await kill(c);
+    },
+    pause() {
+      if (child?.pid !== undefined) {
+        process.kill(child.pid, 'SIGSTOP');
+        waitStopped(child.pid);
+      }
+    },
+    resume() {
+      if (child?.pid !== undefined) process.kill(child.pid, 'SIGCONT');
     },
     async restart() {
       if (stopped) throw new Error('redis server stopped');
