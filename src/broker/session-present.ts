@@ -115,8 +115,10 @@ export function attachSessionPresent(aedes: Aedes, records: SessionRecords, next
     update.catch(onError);
   });
 
-  // aedes wiped the session (expiry timer, or too many pending sessions).
-  const ended = (client: Client): void => {
+  // aedes wiped the session (expiry timer, or too many pending sessions). Its cap on delayed wills
+  // (reason 'willDelay') publishes a will early but leaves the session alone.
+  const ended = (client: Client, info?: { reason?: string }): void => {
+    if (info !== undefined && info.reason !== 'sessionExpiry') return;
     if (owners.has(client.id)) return;
     records.forget(client.id).catch(onError);
   };
