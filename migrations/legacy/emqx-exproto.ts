@@ -4,6 +4,7 @@
  * (`connection_handler_*`); `exproto.server.http.port` (or https.*) is the adapter server.
  */
 import { defineMapping, type FieldRule } from './define-mapping.js';
+import type { ConfLine, LegacyMapping } from './mapping.js';
 import { bool, bytesize, duration, enumOf, flag, int, list, str } from './codecs.js';
 import { legacyBind, schemeBind } from './gateway-listeners.js';
 import { ee, eeProtocol } from './ee-protocol.js';
@@ -14,7 +15,7 @@ const P = '/_lst/$name';
 const f = (key: string, pointer: string, codec: FieldRule['codec']): FieldRule => ({ key: `${L}.${key}`, pointer: `${P}/${pointer}`, codec });
 const DRIVER = '4.2 erlport drivers (python3/java) have no equivalent: port the driver to a gRPC ConnectionHandler service and set the listener handler';
 
-export const emqxExproto = defineMapping({
+const table = defineMapping({
   source: 'emqx_exproto',
   moduleType: TYPE,
   loadedAs: ['emqx_exproto'],
@@ -77,7 +78,9 @@ export const emqxExproto = defineMapping({
     if (https && server['bind'] === undefined) config['server'] = { ...https };
     const raw = (config['_lst'] as Record<string, Record<string, unknown>> | undefined) ?? {};
     delete config['_lst'];
-    const names = Object.keys(raw);
+    // file order, not Object.keys order (which puts integer-like names such as `0` first)
+    const inFile = result.keys.map((k) => /#\/_lst\/([^/]+)/.exec(k.target ?? '')?.[1]).filter((n): n is string => n !== undefined && n in raw);
+    const names = [...new Set([...inFile, ...Object.keys(raw)])];
     const listeners = names.map((name) => {
       const { _scheme, _idle, ...rest } = raw[name]!;
       const scheme = (_scheme as { type: string; bind: string } | undefined) ?? { type: 'tcp', bind: '' };
@@ -114,6 +117,9 @@ export const emqxExproto = defineMapping({
     }
   },
   beforeReverse(config) {
+    // a TLS adapter server is written as `exproto.server.https.*` (forward reads it when http.port is absent)
+    const server = config['server'] as Record<string, unknown> | undefined;
+    if (server?.['ssl_options']) (config['_https'] = server), delete config['server'];
     const listeners = (config['listeners'] as Record<string, unknown>[] | undefined) ?? [];
     delete config['listeners'];
     const idle = config['idle_timeout'];
@@ -141,3 +147,18 @@ export const emqxExproto = defineMapping({
     });
   }),
 });
+
+/** The listener a reverse line belongs to (`exproto.listener.<name>[.option]`; dots in names are escaped). */
+const listenerOf = (key: string) => /^exproto\.listener\.((?:\\.|[^.\\])+)/.exec(key)?.[1]?.replace(/\\\./g, '.');
+
+/** Reverse writes each listener's lines together, in `listeners` order: forward reads listeners in file order. */
+function inListenerOrder(lines: ConfLine[], config: Record<string, unknown>): ConfLine[] {
+  const order = ((config['listeners'] as Record<string, unknown>[] | undefined) ?? []).map((l) => String(l['name']));
+  const rank = (line: ConfLine) => {
+    const name = listenerOf(line.key);
+    return name === undefined ? -1 : order.indexOf(name);
+  };
+  return lines.map((line, i) => ({ line, i, r: rank(line) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.line);
+}
+
+export const emqxExproto: LegacyMapping = { ...table, reverse: (config) => inListenerOrder(table.reverse(config), config) };

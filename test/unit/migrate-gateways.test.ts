@@ -216,6 +216,24 @@ test('emqx_exproto: 4.4 listener with its handler; 4.2 drivers not mapped', () =
   roundTrip(emqxExproto, value, file);
 });
 
+test('emqx_exproto: a TLS adapter server is written back as exproto.server.https.* (property counterexample)', () => {
+  const file = 'etc/plugins/emqx_exproto.conf';
+  const { value } = run(emqxExproto, file, 'exproto.server.https.port = 1\nexproto.server.https.certfile = a/a.pem\nexproto.server.https.keyfile = a/a.pem');
+  assert.deepEqual([value.server.bind, value.server.ssl_options.certfile], ['1', 'a/a.pem']);
+  const text = renderConf(emqxExproto.reverse(structuredClone(value)));
+  assert.match(text, /^exproto\.server\.https\.port = 1$/m);
+  assert.doesNotMatch(text, /server\.http\.port/);
+  roundTrip(emqxExproto, value, file);
+});
+
+test('emqx_exproto: listeners keep file order, integer-like names too (property counterexample)', () => {
+  const file = 'etc/plugins/emqx_exproto.conf';
+  const { key, value } = run(emqxExproto, file, 'exproto.listener.a = tcp://1\nexproto.listener.0 = udp://2\nexproto.listener.0.active_n = 5');
+  assert.deepEqual(value.listeners.map((l: any) => [l.name, l.type, l.bind]), [['a', 'tcp', '1'], ['0', 'udp', '2']]);
+  assert.equal(key('exproto.listener.0.active_n').target, 'exproto#/listeners/1/udp_options/active_n');
+  roundTrip(emqxExproto, value, file);
+});
+
 test('EE jt808_protocol module: params and listeners', () => {
   const location = { file: 'export.json', line: 1 };
   const r = emqxJt808.fromEnterprise!({
