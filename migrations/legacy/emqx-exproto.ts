@@ -5,7 +5,7 @@
  */
 import { defineMapping, type FieldRule } from './define-mapping.js';
 import type { ConfLine, LegacyMapping } from './mapping.js';
-import { bool, bytesize, duration, enumOf, flag, int, list, str } from './codecs.js';
+import { bool, bytesize, duration, enumOf, flag, int, list, parseLegacyDuration, str } from './codecs.js';
 import { legacyBind, schemeBind } from './gateway-listeners.js';
 import { ee, eeProtocol } from './ee-protocol.js';
 
@@ -80,15 +80,19 @@ const table = defineMapping({
     delete config['_lst'];
     // file order, not Object.keys order (which puts integer-like names such as `0` first)
     const inFile = result.keys.map((k) => /#\/_lst\/([^/]+)/.exec(k.target ?? '')?.[1]).filter((n): n is string => n !== undefined && n in raw);
-    const names = [...new Set([...inFile, ...Object.keys(raw)])];
+    // 4.x starts a listener per `exproto.listener.<name>` line; options of a name without one are ignored
+    const names = [...new Set([...inFile, ...Object.keys(raw)])].filter((n) => raw[n]!['_scheme'] !== undefined);
+    const idles: unknown[] = [];
     const listeners = names.map((name) => {
       const { _scheme, _idle, ...rest } = raw[name]!;
-      const scheme = (_scheme as { type: string; bind: string } | undefined) ?? { type: 'tcp', bind: '' };
+      const scheme = _scheme as { type: string; bind: string };
+      idles.push(_idle);
       const l: Record<string, unknown> = { name, type: scheme.type, bind: scheme.bind, ...rest };
       const udp = scheme.type === 'udp' || scheme.type === 'dtls';
       if (udp && l['tcp_options']) {
         const { active_n, recbuf, sndbuf, buffer, reuseaddr } = l['tcp_options'] as Record<string, unknown>;
-        l['udp_options'] = Object.fromEntries(Object.entries({ active_n, recbuf, sndbuf, buffer, reuseaddr }).filter(([, v]) => v !== undefined));
+        const kept = Object.fromEntries(Object.entries({ active_n, recbuf, sndbuf, buffer, reuseaddr }).filter(([, v]) => v !== undefined));
+        if (Object.keys(kept).length) l['udp_options'] = kept; // TCP-only options (nodelay, backlog...) are dropped below
         delete l['tcp_options'];
       }
       if (scheme.type === 'dtls' && l['ssl_options']) (l['dtls_options'] = l['ssl_options']), delete l['ssl_options'];
@@ -101,16 +105,24 @@ const table = defineMapping({
       const m = /#\/_lst\/([^/]+)(\/.*)?$/.exec(k.target ?? '');
       if (!m) continue;
       const i = names.indexOf(m[1]!);
-      const l = listeners[i]!;
+      const l = listeners[i];
+      if (!l) {
+        Object.assign(k, { class: 'not-mapped', reason: `exproto.listener.${m[1]} (its bind) is not set: 4.x starts no such listener` });
+        delete k.target;
+        continue;
+      }
       let rest = m[2] ?? '';
       if (rest === '/_scheme') rest = '/bind';
       if (rest === '/_idle') {
-        k.target = `${TYPE}#/idle_timeout`;
+        // one idle_timeout for the gateway: the first listener's wins
+        if (parseLegacyDuration(String(idles[i])) === parseLegacyDuration(String(config['idle_timeout']))) k.target = `${TYPE}#/idle_timeout`;
+        else Object.assign(k, { class: 'not-mapped', reason: `modmq has one idle_timeout for all listeners: ${String(config['idle_timeout'])} (the first listener's) is used` }), delete k.target;
         continue;
       }
       if (rest.startsWith('/tcp_options/') && l['udp_options']) rest = rest.replace('/tcp_options/', '/udp_options/');
       if (rest.startsWith('/ssl_options/') && l['dtls_options']) rest = rest.replace('/ssl_options/', '/dtls_options/');
-      const dropped = (rest.startsWith('/ssl_options/') && !l['ssl_options']) || (rest.startsWith('/tcp_options/') && !l['tcp_options'] && !l['udp_options']);
+      const tcpOnly = rest.startsWith('/udp_options/') && (l['udp_options'] as Record<string, unknown>)[rest.slice('/udp_options/'.length)] === undefined;
+      const dropped = (rest.startsWith('/ssl_options/') && !l['ssl_options']) || (rest.startsWith('/tcp_options/') && !l['tcp_options'] && !l['udp_options']) || tcpOnly;
       if (dropped) Object.assign(k, { class: 'not-mapped', reason: `not used by a ${String(l['type'])} listener` }), delete k.target;
       else k.target = `${TYPE}#/listeners/${i}${rest}`;
       if (rest === '/bind') k.class = 'mapped';
