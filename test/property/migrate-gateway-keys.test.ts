@@ -66,7 +66,7 @@ function accountsForEveryKey(mapping: LegacyMapping, path: string, lines: fc.Arb
         }
       }
     }),
-    { numRuns: 200 },
+    { numRuns: 400 },
   );
 }
 
