@@ -4,7 +4,8 @@
  * (`connection_handler_*`); `exproto.server.http.port` (or https.*) is the adapter server.
  */
 import { defineMapping, type FieldRule } from './define-mapping.js';
-import { bool, bytesize, duration, enumOf, flag, int, list, str } from './codecs.js';
+import type { ConfLine, LegacyMapping } from './mapping.js';
+import { bool, bytesize, duration, enumOf, flag, int, list, parseLegacyDuration, str } from './codecs.js';
 import { legacyBind, schemeBind } from './gateway-listeners.js';
 import { ee, eeProtocol } from './ee-protocol.js';
 
@@ -14,7 +15,7 @@ const P = '/_lst/$name';
 const f = (key: string, pointer: string, codec: FieldRule['codec']): FieldRule => ({ key: `${L}.${key}`, pointer: `${P}/${pointer}`, codec });
 const DRIVER = '4.2 erlport drivers (python3/java) have no equivalent: port the driver to a gRPC ConnectionHandler service and set the listener handler';
 
-export const emqxExproto = defineMapping({
+const table = defineMapping({
   source: 'emqx_exproto',
   moduleType: TYPE,
   loadedAs: ['emqx_exproto'],
@@ -77,15 +78,21 @@ export const emqxExproto = defineMapping({
     if (https && server['bind'] === undefined) config['server'] = { ...https };
     const raw = (config['_lst'] as Record<string, Record<string, unknown>> | undefined) ?? {};
     delete config['_lst'];
-    const names = Object.keys(raw);
+    // file order, not Object.keys order (which puts integer-like names such as `0` first)
+    const inFile = result.keys.map((k) => /#\/_lst\/([^/]+)/.exec(k.target ?? '')?.[1]).filter((n): n is string => n !== undefined && n in raw);
+    // 4.x starts a listener per `exproto.listener.<name>` line; options of a name without one are ignored
+    const names = [...new Set([...inFile, ...Object.keys(raw)])].filter((n) => raw[n]!['_scheme'] !== undefined);
+    const idles: unknown[] = [];
     const listeners = names.map((name) => {
       const { _scheme, _idle, ...rest } = raw[name]!;
-      const scheme = (_scheme as { type: string; bind: string } | undefined) ?? { type: 'tcp', bind: '' };
+      const scheme = _scheme as { type: string; bind: string };
+      idles.push(_idle);
       const l: Record<string, unknown> = { name, type: scheme.type, bind: scheme.bind, ...rest };
       const udp = scheme.type === 'udp' || scheme.type === 'dtls';
       if (udp && l['tcp_options']) {
         const { active_n, recbuf, sndbuf, buffer, reuseaddr } = l['tcp_options'] as Record<string, unknown>;
-        l['udp_options'] = Object.fromEntries(Object.entries({ active_n, recbuf, sndbuf, buffer, reuseaddr }).filter(([, v]) => v !== undefined));
+        const kept = Object.fromEntries(Object.entries({ active_n, recbuf, sndbuf, buffer, reuseaddr }).filter(([, v]) => v !== undefined));
+        if (Object.keys(kept).length) l['udp_options'] = kept; // TCP-only options (nodelay, backlog...) are dropped below
         delete l['tcp_options'];
       }
       if (scheme.type === 'dtls' && l['ssl_options']) (l['dtls_options'] = l['ssl_options']), delete l['ssl_options'];
@@ -98,22 +105,33 @@ export const emqxExproto = defineMapping({
       const m = /#\/_lst\/([^/]+)(\/.*)?$/.exec(k.target ?? '');
       if (!m) continue;
       const i = names.indexOf(m[1]!);
-      const l = listeners[i]!;
+      const l = listeners[i];
+      if (!l) {
+        Object.assign(k, { class: 'not-mapped', reason: `exproto.listener.${m[1]} (its bind) is not set: 4.x starts no such listener` });
+        delete k.target;
+        continue;
+      }
       let rest = m[2] ?? '';
       if (rest === '/_scheme') rest = '/bind';
       if (rest === '/_idle') {
-        k.target = `${TYPE}#/idle_timeout`;
+        // one idle_timeout for the gateway: the first listener's wins
+        if (parseLegacyDuration(String(idles[i])) === parseLegacyDuration(String(config['idle_timeout']))) k.target = `${TYPE}#/idle_timeout`;
+        else Object.assign(k, { class: 'not-mapped', reason: `modmq has one idle_timeout for all listeners: ${String(config['idle_timeout'])} (the first listener's) is used` }), delete k.target;
         continue;
       }
       if (rest.startsWith('/tcp_options/') && l['udp_options']) rest = rest.replace('/tcp_options/', '/udp_options/');
       if (rest.startsWith('/ssl_options/') && l['dtls_options']) rest = rest.replace('/ssl_options/', '/dtls_options/');
-      const dropped = (rest.startsWith('/ssl_options/') && !l['ssl_options']) || (rest.startsWith('/tcp_options/') && !l['tcp_options'] && !l['udp_options']);
+      const tcpOnly = rest.startsWith('/udp_options/') && (l['udp_options'] as Record<string, unknown>)[rest.slice('/udp_options/'.length)] === undefined;
+      const dropped = (rest.startsWith('/ssl_options/') && !l['ssl_options']) || (rest.startsWith('/tcp_options/') && !l['tcp_options'] && !l['udp_options']) || tcpOnly;
       if (dropped) Object.assign(k, { class: 'not-mapped', reason: `not used by a ${String(l['type'])} listener` }), delete k.target;
       else k.target = `${TYPE}#/listeners/${i}${rest}`;
       if (rest === '/bind') k.class = 'mapped';
     }
   },
   beforeReverse(config) {
+    // a TLS adapter server is written as `exproto.server.https.*` (forward reads it when http.port is absent)
+    const server = config['server'] as Record<string, unknown> | undefined;
+    if (server?.['ssl_options']) (config['_https'] = server), delete config['server'];
     const listeners = (config['listeners'] as Record<string, unknown>[] | undefined) ?? [];
     delete config['listeners'];
     const idle = config['idle_timeout'];
@@ -141,3 +159,18 @@ export const emqxExproto = defineMapping({
     });
   }),
 });
+
+/** The listener a reverse line belongs to (`exproto.listener.<name>[.option]`; dots in names are escaped). */
+const listenerOf = (key: string) => /^exproto\.listener\.((?:\\.|[^.\\])+)/.exec(key)?.[1]?.replace(/\\\./g, '.');
+
+/** Reverse writes each listener's lines together, in `listeners` order: forward reads listeners in file order. */
+function inListenerOrder(lines: ConfLine[], config: Record<string, unknown>): ConfLine[] {
+  const order = ((config['listeners'] as Record<string, unknown>[] | undefined) ?? []).map((l) => String(l['name']));
+  const rank = (line: ConfLine) => {
+    const name = listenerOf(line.key);
+    return name === undefined ? -1 : order.indexOf(name);
+  };
+  return lines.map((line, i) => ({ line, i, r: rank(line) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.line);
+}
+
+export const emqxExproto: LegacyMapping = { ...table, reverse: (config) => inListenerOrder(table.reverse(config), config) };

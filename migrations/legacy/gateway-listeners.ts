@@ -71,6 +71,15 @@ function retarget(keys: KeyOutcome[], moduleType: string, from: string, offset: 
   }
 }
 
+/** Keys whose value was not carried over after all (target under `prefix`): not mapped, with `reason`. */
+function dropTargets(keys: KeyOutcome[], prefix: string, reason: string): void {
+  for (const k of keys) {
+    if (!k.target?.startsWith(prefix)) continue;
+    Object.assign(k, { class: 'not-mapped', reason });
+    delete k.target;
+  }
+}
+
 /**
  * Forward: builds `config.listeners` from the groups in order (only when at least one group has
  * entries, so an absent bind keeps the schema default) and removes the intermediate keys.
@@ -101,9 +110,8 @@ export function assembleListeners(
       const sharedKey = g.shared;
       const firstIndex = items.length ? offset : -1;
       // a shared block applies to every listener of the group; the report names the first one
-      retarget(result.keys, moduleType, sharedKey.from, 0, (rest) =>
-        firstIndex >= 0 ? `${moduleType}#/listeners/${firstIndex}/${sharedKey.optionsKey}/${rest}` : `${moduleType}#/listeners/-/${sharedKey.optionsKey}/${rest}`,
-      );
+      if (firstIndex >= 0) retarget(result.keys, moduleType, sharedKey.from, 0, (rest) => `${moduleType}#/listeners/${firstIndex}/${sharedKey.optionsKey}/${rest}`);
+      else dropTargets(result.keys, `${moduleType}#/${sharedKey.from}/`, `no ${g.type} listener is bound: the option has nothing to apply to`);
       if (shared && Object.keys(shared).length && firstIndex < 0) {
         result.warnings.push({ code: 'unused-tls', message: `${moduleType}: ${g.type} options are set but no ${g.type} listener is bound; they are dropped` });
       }

@@ -216,6 +216,60 @@ test('emqx_exproto: 4.4 listener with its handler; 4.2 drivers not mapped', () =
   roundTrip(emqxExproto, value, file);
 });
 
+test('emqx_exproto: a TLS adapter server is written back as exproto.server.https.* (property counterexample)', () => {
+  const file = 'etc/plugins/emqx_exproto.conf';
+  const { value } = run(emqxExproto, file, 'exproto.server.https.port = 1\nexproto.server.https.certfile = a/a.pem\nexproto.server.https.keyfile = a/a.pem');
+  assert.deepEqual([value.server.bind, value.server.ssl_options.certfile], ['1', 'a/a.pem']);
+  const text = renderConf(emqxExproto.reverse(structuredClone(value)));
+  assert.match(text, /^exproto\.server\.https\.port = 1$/m);
+  assert.doesNotMatch(text, /server\.http\.port/);
+  roundTrip(emqxExproto, value, file);
+});
+
+test('emqx_exproto: listeners keep file order, integer-like names too (property counterexample)', () => {
+  const file = 'etc/plugins/emqx_exproto.conf';
+  const { key, value } = run(emqxExproto, file, 'exproto.listener.a = tcp://1\nexproto.listener.0 = udp://2\nexproto.listener.0.active_n = 5');
+  assert.deepEqual(value.listeners.map((l: any) => [l.name, l.type, l.bind]), [['a', 'tcp', '1'], ['0', 'udp', '2']]);
+  assert.equal(key('exproto.listener.0.active_n').target, 'exproto#/listeners/1/udp_options/active_n');
+  roundTrip(emqxExproto, value, file);
+});
+
+test('emqx_lwm2m: DTLS options without a DTLS listener are not mapped (property counterexample)', () => {
+  const { result, key, value } = run(emqxLwm2m, 'etc/plugins/emqx_lwm2m.conf', 'lwm2m.bind.udp.1 = 5683\nlwm2m.certfile = a/a.pem');
+  assert.equal(value.listeners.some((l: any) => l.dtls_options), false);
+  assert.deepEqual([key('lwm2m.certfile').class, key('lwm2m.certfile').target], ['not-mapped', undefined]);
+  assert.match(key('lwm2m.certfile').reason ?? '', /no dtls listener/);
+  assert.deepEqual(result.warnings.map((w) => w.code), ['unused-tls']);
+});
+
+test('emqx_exproto: TCP-only options of a udp/dtls listener are not mapped (property counterexample)', () => {
+  const { key, value } = run(emqxExproto, 'etc/plugins/emqx_exproto.conf', [
+    'exproto.listener.b2 = dtls://0.0.0.0:1',
+    'exproto.listener.b2.send_timeout_close = on',
+    'exproto.listener.u = udp://2',
+    'exproto.listener.u.nodelay = true',
+    'exproto.listener.u.active_n = 5',
+  ].join('\n'));
+  assert.deepEqual(value.listeners.map((l: any) => [l.name, l.tcp_options, l.udp_options]), [['b2', undefined, undefined], ['u', undefined, { active_n: 5 }]]);
+  assert.deepEqual([key('exproto.listener.b2.send_timeout_close').class, key('exproto.listener.u.nodelay').class], ['not-mapped', 'not-mapped']);
+  assert.equal(key('exproto.listener.u.active_n').target, 'exproto#/listeners/1/udp_options/active_n');
+});
+
+test('emqx_exproto: options of a listener name without its bind line are not mapped (4.x starts no listener)', () => {
+  const { key, value } = run(emqxExproto, 'etc/plugins/emqx_exproto.conf', 'exproto.listener.a.acceptors = 4\nexproto.listener.a.idle_timeout = 5s');
+  assert.deepEqual(value.listeners, [{ name: 'default', type: 'tcp', bind: '7993', enable: true, acceptors: 16, max_connections: 1024000, max_conn_rate: 1000, access_rules: [], proxy_protocol: false, proxy_protocol_timeout: '3s' }]);
+  assert.equal(value.idle_timeout, '30s');
+  for (const k of ['exproto.listener.a.acceptors', 'exproto.listener.a.idle_timeout']) assert.match(key(k).reason ?? '', /exproto\.listener\.a .*not set/);
+});
+
+test('emqx_exproto: one idle_timeout for the gateway; a listener with another one is reported not mapped', () => {
+  const { key, value } = run(emqxExproto, 'etc/plugins/emqx_exproto.conf', [
+    'exproto.listener.a = 1', 'exproto.listener.a.idle_timeout = 60s', 'exproto.listener.b = 2', 'exproto.listener.b.idle_timeout = 1m', 'exproto.listener.c = 3', 'exproto.listener.c.idle_timeout = 5s',
+  ].join('\n'));
+  assert.equal(value.idle_timeout, '60s');
+  assert.deepEqual(['a', 'b', 'c'].map((n) => key(`exproto.listener.${n}.idle_timeout`).class), ['mapped', 'mapped', 'not-mapped']);
+});
+
 test('EE jt808_protocol module: params and listeners', () => {
   const location = { file: 'export.json', line: 1 };
   const r = emqxJt808.fromEnterprise!({
