@@ -168,7 +168,7 @@ export async function createBroker(options: BrokerOptions): Promise<Broker> {
   });
   // After the shared subscriptions: it must see every subscription function aedes registers.
   attachOverlappingSubscriptions(broker);
-  attachOfflineQueue(broker);
+  attachOfflineQueue(broker, { sharedPersistence: messaging !== undefined });
   // Last: its authorizeForward must be the outermost one.
   paceOfflineReplay(broker);
 

@@ -13,7 +13,11 @@
  *
  * Subscription identifiers are not in the persistence's topic index (aedes-persistence keeps them
  * only per client), so they are cached here from addSubscriptions and subscriptionsByClient (what
- * aedes reads to restore a session). A session restored on another node fills the cache there.
+ * aedes reads to restore a session). With a persistence shared by a cluster (Redis) a message is
+ * queued by the node where it was published, whose cache knows only the sessions it served and may
+ * be stale for them: there the cache is trusted only for clients connected to this node (their
+ * subscriptions change only here), and the identifiers of any other client are read from the
+ * persistence (`subscriptionsByClient`, one read per such client per queued message).
  */
 import type { Aedes } from 'aedes';
 
@@ -45,7 +49,12 @@ interface QueuePersistence {
 
 type PublishFn = (packet: QueuedPacket, client?: unknown, done?: unknown) => void;
 
-export function attachOfflineQueue(aedes: Aedes): void {
+export interface OfflineQueueOptions {
+  /** The persistence is shared with other nodes (cluster): subscriptions may change elsewhere. */
+  sharedPersistence?: boolean;
+}
+
+export function attachOfflineQueue(aedes: Aedes, options: OfflineQueueOptions = {}): void {
   // aedes queues before it stamps the publisher on the message (No Local needs it): stamp it first.
   const target = aedes as unknown as { publish: PublishFn };
   const publish = target.publish.bind(aedes);
@@ -86,15 +95,34 @@ export function attachOfflineQueue(aedes: Aedes): void {
   };
   persistence.subscriptionsByClient = async (client) => {
     const subs = await byClient(client);
+    // The whole session as stored: what another node changed meanwhile replaces what was cached.
+    identifiers.delete(client.id);
     remember(client.id, subs);
     return subs;
   };
 
   // aedes asks for every QoS 1/2 publish; most match no persistent session: nothing to adjust.
-  persistence.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? enqueue(subs, packet) : enqueueAdjusted(subs, packet));
-  const enqueueAdjusted = async (subs: TopicSubscription[], packet: QueuedPacket): Promise<void> => {
+  if (options.sharedPersistence === true) {
+    const clients = (aedes as unknown as { clients: Record<string, unknown> }).clients;
+    persistence.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? enqueue(subs, packet) : enqueueShared(subs, packet));
+    const enqueueShared = async (subs: TopicSubscription[], packet: QueuedPacket): Promise<void> => {
+      const known = new Map<string, ReadonlyMap<string, number>>();
+      const reads: Promise<void>[] = [];
+      for (const { clientId } of subs) {
+        if (known.has(clientId)) continue;
+        const local = clients[clientId] !== undefined;
+        known.set(clientId, (local ? identifiers.get(clientId) : undefined) ?? NO_IDENTIFIERS);
+        if (!local) reads.push(byClient({ id: clientId }).then((stored) => void known.set(clientId, identifiersOf(stored))));
+      }
+      await Promise.all(reads);
+      return enqueueAdjusted(subs, packet, known);
+    };
+  } else {
+    persistence.outgoingEnqueueCombi = (subs, packet) => (subs.length === 0 ? enqueue(subs, packet) : enqueueAdjusted(subs, packet, identifiers));
+  }
+  const enqueueAdjusted = async (subs: TopicSubscription[], packet: QueuedPacket, known: ReadonlyMap<string, ReadonlyMap<string, number>>): Promise<void> => {
     if (subs.length === 1) {
-      const variant = queuedCopy([subs[0]!], packet, identifiers);
+      const variant = queuedCopy([subs[0]!], packet, known);
       if (variant === packet) return enqueue(subs, packet);
       return variant === undefined ? undefined : enqueue(subs, variant);
     }
@@ -107,13 +135,22 @@ export function attachOfflineQueue(aedes: Aedes): void {
     const unchanged: TopicSubscription[] = [];
     const writes: Promise<void>[] = [];
     for (const group of byClientId.values()) {
-      const variant = queuedCopy(group, packet, identifiers);
+      const variant = queuedCopy(group, packet, known);
       if (variant === packet) unchanged.push(group[0]!);
       else if (variant !== undefined) writes.push(enqueue([group[0]!], variant));
     }
     if (unchanged.length > 0) writes.push(enqueue(unchanged, packet));
     await Promise.all(writes);
   };
+}
+
+const NO_IDENTIFIERS: ReadonlyMap<string, number> = new Map();
+
+/** Filter -> Subscription Identifier of a client's stored subscriptions (those that have one). */
+function identifiersOf(subs: StoredSubscription[]): Map<string, number> {
+  const entry = new Map<string, number>();
+  for (const sub of subs) if (sub.subscriptionIdentifier !== undefined) entry.set(sub.topic, sub.subscriptionIdentifier);
+  return entry;
 }
 
 function newEntry(identifiers: Map<string, Map<string, number>>, clientId: string): Map<string, number> {
@@ -126,7 +163,7 @@ function newEntry(identifiers: Map<string, Map<string, number>>, clientId: strin
  * What to queue for one client's matching subscriptions: the packet itself when nothing changes,
  * a copy with QoS/retain/identifiers adjusted, or undefined when nothing is queued (No Local).
  */
-export function queuedCopy(group: TopicSubscription[], packet: QueuedPacket, identifiers: Map<string, Map<string, number>>): QueuedPacket | undefined {
+export function queuedCopy(group: TopicSubscription[], packet: QueuedPacket, identifiers: ReadonlyMap<string, ReadonlyMap<string, number>>): QueuedPacket | undefined {
   const own = packet.clientId === group[0]!.clientId;
   const mine = identifiers.get(group[0]!.clientId);
   let qos = -1;
