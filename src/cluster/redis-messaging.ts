@@ -209,7 +209,10 @@ export async function createRedisMessaging(options: RedisMessagingOptions): Prom
   const PersistenceConn: RedisCtor = PersistenceRedis.default ?? PersistenceRedis;
 
   const prefix = channelPrefix(name);
-  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), enableAutoPipelining: true, autoResubscribe: false });
+  // No auto-pipelining on the subscriber: ioredis' list of commands it must not delay names
+  // `unpsubscribe` instead of `punsubscribe`, so a PUNSUBSCRIBE waited for the next tick and went out
+  // after the PSUBSCRIBE that followed it (a wildcard re-subscribe then dropped the pattern).
+  const subConn = new EmitterConn(url, { ...connectionOptions('sub'), autoResubscribe: false });
   const pubConn = new EmitterConn(url, { ...connectionOptions('pub'), enableAutoPipelining: true });
   prefixChannels(subConn, prefix);
   prefixChannels(pubConn, prefix);

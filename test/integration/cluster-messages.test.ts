@@ -122,6 +122,20 @@ describe('messages across nodes', () => {
     assert.ok(typeof p.messageExpiryInterval === 'number' && p.messageExpiryInterval <= 60 && p.messageExpiryInterval > 0);
   });
 
+  test('re-subscribing a wildcard filter (new options) keeps messages from other nodes coming', async () => {
+    // aedes swaps the handler: unsubscribe then subscribe, i.e. PUNSUBSCRIBE then PSUBSCRIBE of the
+    // same pattern. With ioredis' auto-pipelining on the subscriber they went out in reverse order
+    // and the node lost the pattern; its own publishes still arrived.
+    const sub = await a.connect({ clientId: 'rs-sub', protocolVersion: 5 });
+    await sub.subscribeAsync('rs/+', { qos: 1, properties: { subscriptionIdentifier: 1 } });
+    const got = collect(sub);
+    const pub = await b.connect({ clientId: 'rs-pub', protocolVersion: 5 });
+    await routed(pub, got, 'rs/first');
+    await sub.subscribeAsync('rs/+', { qos: 1, properties: { subscriptionIdentifier: 2 } });
+    await routed(pub, got, 'rs/second');
+    assert.equal(got.find((m) => m.topic === 'rs/second')!.properties!.subscriptionIdentifier, 2);
+  });
+
   test('a message is counted as received once, on the node it was published on', async () => {
     const metric = async (node: NodeProcess): Promise<number> => {
       const text = await (await node.request('GET', '/metrics')).text();
