@@ -51,3 +51,14 @@ export async function whereDoesItGo(node: NodeProcess, prefix: string, tag: stri
   await Promise.all([sub.endAsync(), pub.endAsync()]);
   return m.topic;
 }
+
+/** Waits until NODE no longer lists CLIENT_ID (its disconnect was handled); fails after ~10 s. */
+export async function clientGone(node: NodeProcess, clientId: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const res = await node.request('GET', `/clients/${encodeURIComponent(clientId)}`);
+    await res.text();
+    if (res.status === 404) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${clientId} still listed`);
+}

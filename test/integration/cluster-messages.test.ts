@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import { clusterNodeConfig, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { clientGone as gone } from '../helpers/cluster-wait.js';
 
 let cluster: TestCluster;
 let a: NodeProcess;
@@ -35,17 +36,6 @@ function collect(client: MqttClient): Received[] {
     got.push({ topic, payload: payload.toString(), qos: packet.qos, retain: packet.retain, properties: packet.properties as Record<string, unknown> | undefined }),
   );
   return got;
-}
-
-/** Waits until NODE no longer lists CLIENT_ID. */
-async function gone(node: NodeProcess, clientId: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const res = await node.request('GET', `/clients/${encodeURIComponent(clientId)}`);
-    await res.text();
-    if (res.status === 404) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`${clientId} still listed`);
 }
 
 async function until(what: string, check: () => boolean, tries = 500): Promise<void> {

@@ -9,6 +9,7 @@ import type { IClientOptions } from 'mqtt';
 import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import type { NodeProcess } from '../helpers/node-process.js';
+import { clientGone as gone } from '../helpers/cluster-wait.js';
 
 let cluster: TestCluster;
 let n1: NodeProcess;
@@ -39,17 +40,6 @@ async function recorded(clientId: string, wanted: 'expiring' | -1 | -2): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.fail(`the record of ${clientId}: PTTL ${ttl}, wanted ${wanted}`);
-}
-
-/** Waits until NODE no longer lists CLIENT_ID: its disconnect was handled (and the record update sent). */
-async function gone(node: NodeProcess, clientId: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const res = await node.request('GET', `/clients/${encodeURIComponent(clientId)}`);
-    await res.text();
-    if (res.status === 404) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`${clientId} still listed`);
 }
 
 /**

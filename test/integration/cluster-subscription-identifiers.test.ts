@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import type { NodeProcess } from '../helpers/node-process.js';
 import { until } from '../helpers/mqtt5.js';
+import { clientGone as gone } from '../helpers/cluster-wait.js';
 
 let cluster: TestCluster;
 let n1: NodeProcess;
@@ -42,17 +43,6 @@ const session = (clientId: string): IClientOptions => ({ clientId, protocolVersi
 
 /** The client's offline queue in the cluster's Redis (aedes-persistence-redis list of packet keys). */
 const queued = (clientId: string): Promise<number> => redis.llen(`modmq:{${cluster.name}}:aedes:outgoing:${clientId}`);
-
-/** Waits until NODE no longer lists CLIENT_ID: its session is offline. */
-async function gone(node: NodeProcess, clientId: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    const res = await node.request('GET', `/clients/${encodeURIComponent(clientId)}`);
-    await res.text();
-    if (res.status === 404) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`${clientId} still listed`);
-}
 
 /**
  * Connects CLIENT_ID's persistent session on NODE, makes each subscription (filter, identifier) in

@@ -8,8 +8,8 @@
 import type { Redis } from 'ioredis';
 import { readSqlite, type ModuleDataCopy } from '../../cluster/module-data-copy.js';
 import { builtinDbKeys, encodeUser, loginKey, ruleField, ruleValue } from './redis-user-codec.js';
-import type { HashAlgorithm } from './secret.js';
-import type { AclKind, AclRule, AclRuleAction, StoredUser, UserKind } from './user-store.js';
+import type { RuleRow, UserRow } from './sqlite-user-store.js';
+import type { AclRule, StoredUser } from './user-store.js';
 
 /** Who the change notice names: no node's token, so every node drops its caches. */
 const WRITER = 'import-from-sqlite';
@@ -18,25 +18,6 @@ export interface BuiltinDbContent {
   users: StoredUser[];
   /** In the order they were written (rowid). */
   rules: AclRule[];
-}
-
-interface UserRow {
-  kind: UserKind;
-  id: string;
-  algorithm: HashAlgorithm;
-  salt: Buffer;
-  hash: Buffer;
-  is_superuser: number;
-  created_at: number;
-}
-
-interface RuleRow {
-  kind: AclKind;
-  id: string;
-  topic: string;
-  action: AclRuleAction;
-  permission: 'allow' | 'deny';
-  created_at: number;
 }
 
 export function readBuiltinDbFile(file: string): BuiltinDbContent {

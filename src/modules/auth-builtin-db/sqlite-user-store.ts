@@ -3,7 +3,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import type { HashAlgorithm } from './secret.js';
 import type { AclKind, AclQuery, AclRule, AclRuleAction, StoredUser, UserKind, UserQuery, UserStore } from './user-store.js';
 
-interface UserRow {
+/** A row of the users table (also read by the Redis import). */
+export interface UserRow {
   kind: UserKind;
   id: string;
   algorithm: HashAlgorithm;
@@ -13,7 +14,8 @@ interface UserRow {
   created_at: number;
 }
 
-interface RuleRow {
+/** A row of the acl table. */
+export interface RuleRow {
   kind: AclKind;
   id: string;
   topic: string;
