@@ -18,24 +18,8 @@
  * what it stamped and lets that node's own timers act.
  */
 import type { Logger } from 'pino';
+import { RedisLease } from './redis-lease.js';
 import { parseEntry, type ExpiryScripts } from './session-expiry-records.js';
-
-// 0: someone else holds it; 1: renewed; 2: acquired now (a lease of an earlier run of this node at once).
-const ACQUIRE = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if holder and string.sub(holder, 1, #ARGV[3]) ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 2`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-interface LeaseCommands {
-  modmqExpiryLease(key: string, token: string, ttl: number, ownPrefix: string): Promise<number>;
-  modmqExpiryUnlease(key: string, token: string): Promise<number>;
-}
 
 /** An orphaned entry this holder will expire. */
 interface Adopted {
@@ -60,6 +44,7 @@ export interface OrphanSessionExpiryOptions {
 
 export class OrphanSessionExpiry {
   private readonly token: string;
+  private readonly lease: RedisLease;
   private readonly ttlMs: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -73,12 +58,7 @@ export class OrphanSessionExpiry {
   constructor(private readonly options: OrphanSessionExpiryOptions) {
     this.ttlMs = options.heartbeatMs * 5;
     this.token = `${options.nodeName}#${options.run}`;
-    options.scripts.redis.defineCommand('modmqExpiryLease', { numberOfKeys: 1, lua: ACQUIRE });
-    options.scripts.redis.defineCommand('modmqExpiryUnlease', { numberOfKeys: 1, lua: RELEASE });
-  }
-
-  private get lease(): LeaseCommands {
-    return this.options.scripts.redis as unknown as LeaseCommands;
+    this.lease = new RedisLease(options.scripts.redis, options.scripts.keys.lease, this.token, `${options.nodeName}#`);
   }
 
   /** Announces this run: before aedes records anything under it. */
@@ -109,7 +89,7 @@ export class OrphanSessionExpiry {
     await this.ticking;
     const { scripts, run } = this.options;
     try {
-      await this.lease.modmqExpiryUnlease(scripts.keys.lease, this.token);
+      await this.lease.release();
       await scripts.redis.del(scripts.keys.alive(run));
     } catch (error) {
       this.options.log.warn({ err: error }, 'session expiry: could not leave (this node is taken for gone after 5 heartbeats)');
@@ -137,7 +117,7 @@ export class OrphanSessionExpiry {
   private async round(): Promise<void> {
     const { scripts } = this.options;
     await this.announce();
-    const state = await this.lease.modmqExpiryLease(scripts.keys.lease, this.token, this.ttlMs, `${this.options.nodeName}#`);
+    const state = await this.lease.acquire(this.ttlMs);
     if (this.stopped) return;
     if (state === 0) {
       // Another node holds it: it reads the entries again itself.

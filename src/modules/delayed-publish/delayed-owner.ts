@@ -12,24 +12,11 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ChangeFeed } from '../../cluster/change-feed.js';
 import type { ClusterContext } from '../../cluster/cluster-context.js';
+import { RedisLease } from '../../cluster/redis-lease.js';
 import type { DelayedQueue } from './delayed-queue.js';
 import type { DelayedMessage } from './delayed-store.js';
 import type { RedisDelayedStore } from './redis-delayed-store.js';
 import { DelayedScheduler } from './scheduler.js';
-
-// 0: someone else holds it; 1: renewed; 2: acquired now. A lease of an earlier run of this very
-// node (same node name, which is unique in a cluster) is taken over at once: a restarted owner
-// resumes without waiting for its old lease to run out.
-const ACQUIRE = `
-local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if holder and string.sub(holder, 1, #ARGV[3]) ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 2`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 export const DEFAULT_LEASE_MS = 6_000;
 
@@ -45,11 +32,6 @@ export interface DelayedOwnerOptions {
   leaseMs?: number;
 }
 
-interface LeaseCommands {
-  modmqDelayedLease(key: string, token: string, ttl: number, ownPrefix: string): Promise<number>;
-  modmqDelayedUnlease(key: string, token: string): Promise<number>;
-}
-
 export class DelayedOwner {
   /** `<node name>#<uuid>`: unique per run (a restarted node is a new holder), readable by operators. */
   readonly token: string;
@@ -57,6 +39,7 @@ export class DelayedOwner {
   private readonly leaseMs: number;
   private readonly feed: ChangeFeed;
   private scheduler: DelayedScheduler | undefined;
+  private readonly lease: RedisLease;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -65,9 +48,7 @@ export class DelayedOwner {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.ownPrefix = `${options.nodeName}#`;
     this.token = `${this.ownPrefix}${randomUUID()}`;
-    const redis = options.store.redis;
-    redis.defineCommand('modmqDelayedLease', { numberOfKeys: 1, lua: ACQUIRE });
-    redis.defineCommand('modmqDelayedUnlease', { numberOfKeys: 1, lua: RELEASE });
+    this.lease = new RedisLease(options.store.redis, options.store.keys.lease, this.token, this.ownPrefix);
     this.feed = new ChangeFeed({
       cluster: options.cluster,
       channel: options.store.keys.added,
@@ -105,7 +86,7 @@ export class DelayedOwner {
     await this.ticking;
     await this.resign();
     try {
-      await (this.options.store.redis as unknown as LeaseCommands).modmqDelayedUnlease(this.options.store.keys.lease, this.token);
+      await this.lease.release();
     } catch (error) {
       this.options.log.warn({ err: error }, 'delayed publish: could not release the lease (it expires by itself)');
     }
@@ -127,7 +108,7 @@ export class DelayedOwner {
     const { store, log } = this.options;
     await store.refreshCount();
     // Redis unreachable: this throws; our lease may run out meanwhile and the claim script refuses us.
-    const state = await (store.redis as unknown as LeaseCommands).modmqDelayedLease(store.keys.lease, this.token, this.leaseMs, this.ownPrefix);
+    const state = await this.lease.acquire(this.leaseMs);
     if (this.stopped) return;
     if (state === 0) {
       if (this.scheduler) log.warn('delayed publish: the release lease went to another node');
