@@ -13,7 +13,6 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { runCli } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { SqliteUserStore } from '../../src/modules/auth-builtin-db/sqlite-user-store.js';
 import { makeSecret } from '../../src/modules/auth-builtin-db/secret.js';
 import { DiscBackend } from '../../src/modules/retainer/disc-backend.js';
@@ -23,6 +22,7 @@ import { clusterNodeConfig } from '../helpers/cluster.js';
 import { subscribeGranted } from '../helpers/mqtt-harness.js';
 import { defaultConfig, makeTempDir, nextMessage, removeTempDir, startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 let redis: RedisServer;
 let client: Redis;
@@ -39,19 +39,9 @@ after(async () => {
 });
 
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    write: () => undefined,
-    env: {},
-    cwd: dir,
-    readStdin: async () => '',
-    fetch: globalThis.fetch.bind(globalThis),
-  };
+  const io = captureIo(dir);
   const code = await runCli(argv, io);
-  return { code, out, err };
+  return { code, out: io.lines, err: io.errors };
 }
 
 const clusterKeys = (name: string): Promise<string[]> => client.keys(`modmq:{${name}}:*`);

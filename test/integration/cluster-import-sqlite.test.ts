@@ -8,7 +8,6 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../../src/cli/program.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { openRedisStore } from '../../src/store/redis-store.js';
 import { openNodeDatabase } from '../../src/store/node-database.js';
 import { emptyDocument, type ClusterDocument } from '../../src/store/cluster-document.js';
@@ -17,6 +16,7 @@ import { rewriteRule, whereDoesItGo } from '../helpers/cluster-wait.js';
 import { defaultConfig, makeTempDir, removeTempDir, startNodeProcess } from '../helpers/node-process.js';
 import { startRedis, type RedisServer } from '../helpers/servers/redis.js';
 import { freePort } from '../helpers/free-port.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 let redis: RedisServer;
 let dir: string;
@@ -30,19 +30,9 @@ after(async () => {
 });
 
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    write: () => undefined,
-    env: {},
-    cwd: dir,
-    readStdin: async () => '',
-    fetch: globalThis.fetch.bind(globalThis),
-  };
+  const io = captureIo(dir);
   const code = await runCli(argv, io);
-  return { code, out, err };
+  return { code, out: io.lines, err: io.errors };
 }
 
 /** A node data dir whose store holds three revisions. */

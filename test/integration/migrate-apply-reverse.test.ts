@@ -9,22 +9,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import { startNode, type RunningNode } from '../../src/node/node.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../legacy-fixtures');
 const single = path.join(fixtures, '4.2-single', 'emqx42');
-
-function captureIo(cwd: string, env: Record<string, string | undefined> = {}): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines, errors, env, cwd,
-    out: (l) => lines.push(l), err: (l) => errors.push(l), write: (t) => lines.push(t),
-    readStdin: async () => '', fetch: globalThis.fetch.bind(globalThis),
-  };
-}
 
 let temp = '';
 before(async () => {

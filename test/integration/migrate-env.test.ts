@@ -8,24 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
 import type { MigrationReport } from '../../src/migrator/report.js';
 import { parseHoconText } from '../../src/node/hocon.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../legacy-fixtures/4.3-docker-env');
 const temp = await mkdtemp(path.join(tmpdir(), 'modmq-migrate-env-'));
 after(() => rm(temp, { recursive: true, force: true }));
-function captureIo(cwd: string): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines, errors, env: {}, cwd,
-    out: (l) => lines.push(l), err: (l) => errors.push(l), write: (t) => lines.push(t),
-    readStdin: async () => '', fetch: globalThis.fetch.bind(globalThis),
-  };
-}
-
 const envArgs = ['--env', 'emqx-a=emqx-a/emqx.env', '--env', 'emqx-b=env/emqx-b.env'];
 
 interface Written {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { CliIo } from '../../src/cli/io.js';
 import { runCli } from '../../src/cli/program.js';
+import { captureIo } from '../helpers/capture-io.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../legacy-fixtures');
 const update = process.env['UPDATE_EXPECTED'] === '1';
@@ -21,19 +21,6 @@ interface Case {
   args: string[];
   exitCode: number;
   strictExitCode?: number;
-}
-
-export function captureIo(cwd: string, env: Record<string, string | undefined> = {}): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines, errors, env, cwd,
-    out: (l) => lines.push(l),
-    err: (l) => errors.push(l),
-    write: (t) => lines.push(t),
-    readStdin: async () => '',
-    fetch: globalThis.fetch.bind(globalThis),
-  };
 }
 
 async function listFiles(dir: string, base = ''): Promise<string[]> {
